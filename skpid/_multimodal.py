@@ -54,7 +54,9 @@ def _split_spec(modalities, n_columns):
                 )
             spec[name] = idx
         return spec
-    if isinstance(modalities, Sequence) and not isinstance(modalities, str):
+    if isinstance(modalities, np.ndarray) and modalities.ndim == 1:  # block sizes as an array
+        modalities = modalities.tolist()
+    if isinstance(modalities, (Sequence, np.ndarray)) and not isinstance(modalities, str):
         sizes = list(modalities)
         if not all(isinstance(s, Integral) and s > 0 for s in sizes) or sum(sizes) != n_columns:
             raise ValueError(
@@ -72,7 +74,10 @@ def _split_spec(modalities, n_columns):
 def _as_float_array(name, value):
     """Convert one modality to a float array, refusing non-numeric content."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
-        value = value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":  # numpy has no bfloat16
+            value = value.float()
+        value = value.numpy()
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -190,9 +195,7 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
         )
     n = next(iter(counts.values()))
     if n < min_trials:
-        raise ValueError(
-            f"Got {n} trial(s); at least {min_trials} are needed. Pass more trials."
-        )
+        raise ValueError(f"Got {n} trial(s); at least {min_trials} are needed. Pass more trials.")
     if len(data) < min_modalities:
         raise ValueError(
             f"Got {len(data)} modality(ies) ({list(data)}); at least {min_modalities} are "
