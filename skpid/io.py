@@ -264,13 +264,16 @@ def from_epochs(epochs=None, *, split_hb=False, picks=None, **modalities):
     return SliceDict(**data), info
 
 
-def _check_info(info):
+def _check_info(info, modalities):
+    """Check the metadata of ``modalities``; other entries (a simulator's ``params``) are
+    ignored."""
     if not isinstance(info, Mapping) or not info:
         raise TypeError(
             f"info must be the dict returned by from_epochs (modality -> metadata), got "
             f"{type(info).__name__}."
         )
-    for name, meta in info.items():
+    for name in modalities:
+        meta = info.get(name)
         missing = [
             k for k in ("tmin", "mne_info") if not isinstance(meta, Mapping) or k not in meta
         ]
@@ -361,14 +364,16 @@ def to_epochs(X, info, *, events=None, event_id=None):
             f"X must be a dict/SliceDict of modality arrays (n_epochs, n_channels, n_times), as "
             f"returned by from_epochs; got {type(X).__name__}."
         )
-    _check_info(info)
     data = check_multimodal(X, min_trials=1)
+    if not isinstance(info, Mapping) or not info:
+        _check_info(info, ())  # raises the TypeError
     unknown = [name for name in data if name not in info]
     if unknown:
         raise ValueError(
             f"Modalities {unknown} of X are not in info, which describes {list(info)}. Pass the "
             "info returned by from_epochs for these data, or rename the modalities to match."
         )
+    _check_info(info, list(data))
     out = {}
     for name, arr in data.items():
         meta = info[name]
