@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import LogFormatter
+from matplotlib.ticker import LogFormatter, MaxNLocator
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.preprocessing import StandardScaler
@@ -24,6 +24,8 @@ __all__ = ["plot_embedding", "plot_pid", "plot_recovery", "plot_training_curves"
 ATOMS = ("R", "U1", "U2", "S")
 # Colour-blind safe (Okabe & Ito 2002): redundant blue, unique orange/green, synergy purple.
 ATOM_COLORS = {"R": "#0072B2", "U1": "#E69F00", "U2": "#009E73", "S": "#CC79A7"}
+# Narrower ranges give log axes with few, repeated tick labels (4.853, 4.853, ...).
+_LOG_MIN_RATIO = 3.0
 
 
 def _new_axes(axes, n, *, ncols=None, panel_size=(3.6, 3.2)):
@@ -89,9 +91,10 @@ def plot_recovery(
 
     Parameters
     ----------
-    recovery : DataFrame of shape (n_blocks, n_factors)
-        Scores, e.g. ``skpid.metrics.component_recovery`` (chance-normalised balanced
-        accuracy) or :func:`physiological_probes` (R^2); rows are blocks.
+    recovery : DataFrame of shape (n_blocks, n_factors) or RecoveryReport
+        Scores, rows are blocks: e.g. the report of ``skpid.metrics.component_recovery``
+        (its ``scores``, chance-normalised balanced accuracy, are drawn) or the table of
+        :func:`physiological_probes` (R^2).
     ax : matplotlib Axes or None
         Where to draw; None makes a new figure.
     expected : dict of str to str or list of str, or None
@@ -114,9 +117,15 @@ def plot_recovery(
     -------
     fig : matplotlib Figure
     """
+    # A RecoveryReport is read through its public ``scores`` (no import of skpid.metrics).
+    if not isinstance(recovery, pd.DataFrame) and isinstance(
+        getattr(recovery, "scores", None), pd.DataFrame
+    ):
+        recovery = recovery.scores
     if not isinstance(recovery, pd.DataFrame):
         raise TypeError(
-            f"recovery must be a DataFrame (blocks x factors), got {type(recovery).__name__}."
+            "recovery must be a DataFrame (blocks x factors) or a RecoveryReport of "
+            f"skpid.metrics.component_recovery, got {type(recovery).__name__}."
         )
     if recovery.empty:
         raise ValueError("recovery is empty; pass a table with at least one block and factor.")
@@ -407,7 +416,8 @@ def plot_training_curves(history, *, terms=None, axes=None, logy="auto", ncols=3
     axes : array of matplotlib Axes or None
         One per panel (``1 + len(terms)``).
     logy : {"auto"} or bool, default="auto"
-        Logarithmic y axis; "auto" uses it on panels whose values are all positive.
+        Logarithmic y axis; "auto" uses it on panels whose values are all positive and
+        span at least a factor of 3 (a narrower range reads better on a linear axis).
     ncols : int, default=3
         Panels per row of a new figure.
 
@@ -458,7 +468,8 @@ def plot_training_curves(history, *, terms=None, axes=None, logy="auto", ncols=3
                 plotted.append(y[np.isfinite(y)])
         values = np.concatenate(plotted)
         positive = bool(np.all(values > 0))
-        use_log = logy is True or (logy == "auto" and positive)
+        wide = positive and values.max() >= _LOG_MIN_RATIO * values.min()
+        use_log = logy is True or (logy == "auto" and wide)
         if logy is True and not positive:
             raise ValueError(
                 f"logy=True but the {term!r} curve has values <= 0; pass logy='auto' or False."
@@ -467,6 +478,7 @@ def plot_training_curves(history, *, terms=None, axes=None, logy="auto", ncols=3
             ax.axvline(epochs[best], color="grey", linestyle=":", linewidth=1)
         ax.set_title("total loss" if term == "loss" else term)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("loss" + (" (log scale)" if use_log else ""))
         if use_log:
             ax.set_yscale("log")
