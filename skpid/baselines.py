@@ -10,7 +10,7 @@ mean and slope of HbO/HbR for fNIRS, shrinkage LDA for each, combined by a shrin
 meta-classifier (the scheme of Fazli et al., NeuroImage 59(1):519-529, 2012).
 """
 
-from pyriemann.estimation import BlockCovariances, Covariances
+from pyriemann.estimation import BlockCovariances, Covariances, XdawnCovariances
 from pyriemann.spatialfilters import CSP
 from pyriemann.tangentspace import TangentSpace
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -28,6 +28,7 @@ __all__ = [
     "make_hemodynamic_lda",
     "make_shin2017_hybrid",
     "make_tangent_space_lr",
+    "make_xdawn_tangent_space_lr",
     "shrinkage_lda",
 ]
 
@@ -171,10 +172,56 @@ def make_tangent_space_lr(modalities=("eeg",), *, estimator="oas", metric="riema
         ``modalitytransformer`` (Covariances -> TangentSpace per modality, concatenated) ->
         ``logisticregression``. Tune e.g. ``modalitytransformer__eeg__covariances__estimator``.
     """
+    return _tangent_space_lr(modalities, lambda: Covariances(estimator=estimator), metric, C)
+
+
+def make_xdawn_tangent_space_lr(
+    modalities=("fnirs",), *, nfilter=4, estimator="lwf", metric="riemann", C=1.0
+):
+    """Xdawn covariance matrices of evoked responses in tangent space, then logistic regression.
+
+    For responses time-locked to the trial onset (ERPs, the haemodynamic response of
+    fNIRS), where the class lies in the time course more than in the spatial covariance.
+    Each trial is stacked with the class prototypes (averages) filtered by xDAWN (Rivet
+    et al., IEEE Trans. Biomed. Eng. 56(8):2035-2043, 2009) and the covariance of the
+    stack is mapped to the tangent space (Barachant and Congedo, arXiv:1409.0107, 2014),
+    by pyriemann :class:`~pyriemann.estimation.XdawnCovariances`. Covariances of size
+    ``2 * nfilter * n_classes`` keep the tangent space small whatever the channel count.
+
+    Parameters
+    ----------
+    modalities : str or sequence of str, default=("fnirs",)
+        Modalities to use, each ``(n_trials, n_channels, n_times)``; with several, their
+        tangent vectors are concatenated.
+    nfilter : int, default=4
+        xDAWN filters per class.
+    estimator : {"lwf", "oas", "scm", ...}, default="lwf"
+        Covariance estimator of pyriemann, for the xDAWN filters and the trial covariances.
+    metric : str, default="riemann"
+        Tangent-space metric.
+    C : float, default=1.0
+        Inverse L2 regularisation of the logistic regression.
+
+    Returns
+    -------
+    pipeline : Pipeline
+        ``modalitytransformer`` (XdawnCovariances -> TangentSpace per modality,
+        concatenated) -> ``logisticregression``. Tune e.g.
+        ``modalitytransformer__fnirs__xdawncovariances__nfilter``.
+    """
+    return _tangent_space_lr(
+        modalities,
+        lambda: XdawnCovariances(nfilter=nfilter, estimator=estimator, xdawn_estimator=estimator),
+        metric,
+        C,
+    )
+
+
+def _tangent_space_lr(modalities, covariances, metric, C):
+    """Per-modality ``covariances()`` -> TangentSpace, concatenated, then logistic regression."""
     modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
     per_modality = {
-        m: make_pipeline(Covariances(estimator=estimator), TangentSpace(metric=metric))
-        for m in modalities
+        m: make_pipeline(covariances(), TangentSpace(metric=metric)) for m in modalities
     }
     return make_pipeline(
         ModalityTransformer(per_modality, output="concat"),

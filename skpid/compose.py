@@ -389,11 +389,15 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
         if len(input_features) != self.n_features_in_:
             raise ValueError(
                 f"input_features should have length equal to number of features "
-                f"({self.n_features_in_}), got {len(input_features)}."
+                f"({self.n_features_in_}), got {len(input_features)}. Pass one name per entry "
+                "of axis 1, or input_features=None."
             )
         fitted = getattr(self, "feature_names_in_", None)
         if fitted is not None and not np.array_equal(fitted, input_features):
-            raise ValueError("input_features is not equal to feature_names_in_.")
+            raise ValueError(
+                "input_features is not equal to feature_names_in_. Pass the names seen in "
+                "fit, or input_features=None."
+            )
         spec = _split_spec(self.modalities, self.n_features_in_)
         return {name: input_features[idx] for name, idx in spec.items()}
 

@@ -40,6 +40,10 @@ CASES = {
         "fnirs",
     ),
     "tangent_space_fnirs": (lambda: baselines.make_tangent_space_lr(["fnirs"]), "fnirs"),
+    "xdawn_tangent_space_fnirs": (
+        lambda: baselines.make_xdawn_tangent_space_lr("fnirs", nfilter=2),
+        "fnirs",
+    ),
 }
 
 
@@ -99,3 +103,12 @@ def test_baselines_are_deterministic():
         a = factory().fit(X, y).decision_function(X)
         b = factory().fit(X, y).decision_function(X)
         assert_array_equal(a, b)
+
+
+def test_xdawn_tangent_space_size_and_nested_params():
+    X, y = _batch(seed=7)
+    est = baselines.make_xdawn_tangent_space_lr(["fnirs"], nfilter=1)
+    est.set_params(modalitytransformer__fnirs__xdawncovariances__nfilter=2)
+    Xt = est[:-1].fit_transform(X, y)
+    # covariances of 2 * nfilter * n_classes = 8 signals: 8 * 9 / 2 tangent coordinates
+    assert Xt.shape == (len(y), 36)

@@ -100,6 +100,8 @@ def test_single_array_with_modalities_and_input_features():
     ).fit(X)
     assert list(mt.get_feature_names_out(list("vwxyz"))) == ["a__v", "a__w", "b__x", "b__y", "b__z"]
     assert_allclose(mt.transform(X)[:, 2:], X[:, 2:])
+    with pytest.raises(ValueError, match=r"length equal to number of features \(5\), got 2.*None"):
+        mt.get_feature_names_out(["v", "w"])
 
 
 def test_set_output_pandas():

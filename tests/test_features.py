@@ -290,3 +290,29 @@ def test_transform_shape_mismatch_errors():
         bp.transform(X3[..., :80])
     with pytest.raises(ValueError, match=r"zero for .* entries.*log=False"):
         bp.transform(np.zeros_like(X3))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        # the plain functions give the same clear errors as the estimators
+        (
+            lambda x: band_power(x[..., :6], SFREQ, {"all": (0, 50)}, method="multitaper"),
+            r"too short for 8 multitaper tapers.*method='welch'",
+        ),
+        (lambda x: band_power(x, SFREQ, n_fft=500), r"n_fft=500 exceeds the epoch length"),
+        (lambda x: band_power(x, SFREQ, method="fft"), r"'welch' or 'multitaper'"),
+        (lambda x: band_power(x, SFREQ, {1: (8, 13)}), r"Band names must be str.*'alpha'"),
+        (lambda x: band_envelope(x, SFREQ, out_sfreq=200), r"out_sfreq=200 Hz exceeds sfreq"),
+        (lambda x: band_envelope(x, SFREQ, out_sfreq=None), r"out_sfreq is missing.*Hz"),
+        (lambda x: band_envelope(x, SFREQ, out_sfreq=0.5), r"Raise out_sfreq to at least 1 Hz"),
+        (lambda x: band_envelope(x[:, 0], SFREQ), r"got shape \(3, 100\).*x\[:, None, :\]"),
+        (lambda x: hemodynamic_features(x[:, 0], 10), r"got shape \(3, 100\).*x\[:, None, :\]"),
+        (lambda x: hemodynamic_features(x, 10, windows=[1, 2]), r"windows=\[\(0, 5\)"),
+        (lambda x: hemodynamic_features(x, "10"), r"sfreq must be a number.*sfreq=<Hz>"),
+    ],
+)
+def test_function_errors_name_problem_and_fix(call, match):
+    X3 = np.random.default_rng(0).standard_normal((3, 2, 100))
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(X3)

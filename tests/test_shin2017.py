@@ -133,6 +133,11 @@ def test_load_pairs_trials_and_labels(release):
     assert hb[ma].min() > 3 * hb[~ma].max()
     # the pair with uncorrelated wavelengths fails the scalp coupling index
     assert data.info["fnirs"]["bads"] == ["S4_D3 hbo", "S4_D3 hbr"]  # Fp1 is shared by two pairs
+    # per-modality metadata as the other loaders give it, with each modality's time axis
+    for name, sfreq, start in (("eeg", EEG_FS, 0.0), ("fnirs", NIRS_FS, -2.0)):
+        meta = data.info[name]
+        assert meta["sfreq"] == sfreq and meta["tmin"] == start
+        assert len(meta["times"]) == data.X[name].shape[-1] and meta["times"][0] == start
 
 
 def test_dataset_a_labels_and_epochs(release):
@@ -197,3 +202,13 @@ def test_corrupt_file_has_clear_error(tmp_path):
     savemat(eeg_dir / "mrk.mat", {"markers": np.zeros(3)})
     with pytest.raises(ValueError, match="no variable 'mrk'"):
         read_shin2017_raw(3, data_path=tmp_path)
+
+
+@pytest.mark.filterwarnings("ignore:Omitted 2 annotation")  # mne says so; expected here
+def test_session_without_markers_has_clear_error(tmp_path):
+    _, nirs_dir = write_subject(tmp_path, 4)
+    # markers after the end of the NIRS recording: mne drops them, no trial is left
+    late = {"time": np.array([1e9, 2e9]), "y": np.eye(2)}
+    savemat(nirs_dir / "mrk.mat", {"mrk": _cells([late] * 6)})
+    with pytest.raises(ValueError, match=r"Subject 4, session 2 NIRS has no annotations.*marker"):
+        load_shin2017(4, data_path=tmp_path)

@@ -87,17 +87,58 @@ def _check_window(tmin, tmax, times_available=None):
             )
 
 
-def _info_dict(mne_info, times, event_id, **extra):
+def _modality_info(mne_info, times, **extra):
+    """skpid's per-modality metadata dict (as :func:`skpid.io.from_epochs` gives it)."""
     return {
         "sfreq": float(mne_info["sfreq"]),
         "ch_names": list(mne_info["ch_names"]),
         "ch_types": mne_info.get_channel_types(),
         "times": np.asarray(times),
         "tmin": float(times[0]),
-        "event_id": dict(event_id),
         "mne_info": mne_info,
         **extra,
     }
+
+
+def _epochs_at_annotations(raw, event_id, tmin, tmax, baseline, what, descriptions=None):
+    """Epoch ``raw`` around its annotations; ``descriptions`` maps annotation text to codes.
+
+    Every channel is kept (bad ones too, so that recordings with different bad channels
+    keep the same shape); only the classes present get an entry of the epochs' event_id.
+    """
+    descriptions = event_id if descriptions is None else descriptions
+    events, _ = mne.events_from_annotations(raw, event_id=descriptions, verbose="error")
+    if len(events) == 0:
+        raise ValueError(
+            f"{what} has no annotations among {list(descriptions)}, so no trial to cut. "
+            "Check that the recording holds its trigger/marker files, or pick another one."
+        )
+    return mne.Epochs(
+        raw,
+        events,
+        event_id={k: v for k, v in event_id.items() if v in events[:, 2]},
+        tmin=tmin,
+        tmax=tmax,
+        baseline=baseline,
+        picks=np.arange(len(raw.ch_names)),
+        preload=True,
+        reject_by_annotation=False,
+        verbose="error",
+    )
+
+
+def _share_bads(epochs_list):
+    """Mark the union of the bad channels as bad in every epochs; return that union."""
+    bads = sorted(set().union(*(e.info["bads"] for e in epochs_list)))
+    for epochs in epochs_list:
+        epochs.info["bads"] = bads
+    return bads
+
+
+def _concat_data(epochs_list):
+    """Data of all channels (bad ones included) of several epochs, stacked along trials."""
+    # explicit indices: mne's default picks leave out the channels marked bad
+    return np.concatenate([e.get_data(picks=np.arange(len(e.ch_names))) for e in epochs_list])
 
 
 def _bunch_or_epochs(X, y, groups, metadata, mne_info, times, event_id, return_epochs, **extra):
@@ -117,7 +158,7 @@ def _bunch_or_epochs(X, y, groups, metadata, mne_info, times, event_id, return_e
         y=np.asarray(y, dtype=int),
         groups=np.asarray(groups, dtype=int),
         metadata=metadata.reset_index(drop=True),
-        info=_info_dict(mne_info, times, event_id, **extra),
+        info={**_modality_info(mne_info, times, **extra), "event_id": dict(event_id)},
     )
 
 
@@ -175,7 +216,11 @@ def load_shin2017_ma_fnirs(path, subjects=None, *, tmin=None, tmax=None, return_
         x = np.empty((hbo.shape[0], 2 * hbo.shape[1], int(keep.sum())), dtype=hbo.dtype)
         x[:, 0::2], x[:, 1::2] = hbo[..., keep], hbr[..., keep]
         if times is not None and not np.allclose(times, t[keep]):
-            raise ValueError(f"subject{subject:02d}.npz has a different time axis.")
+            raise ValueError(
+                f"subject{subject:02d}.npz has a different time axis from the subjects read "
+                "before it. Replace it with the file of the shared release, or leave it out "
+                "with subjects=[...]."
+            )
         times = t[keep]
         xs.append(x)
         ys.append(np.where(label == 1, 1, 0))
@@ -257,30 +302,20 @@ def load_finemi_fnirs(
         raw_hb = preprocess_fnirs(
             raw, sci_threshold=sci_threshold, ppf=ppf, l_freq=l_freq, h_freq=h_freq
         )
-        mapping = {f"{code}.0": code for code in FINEMI_EVENT_ID.values()}
-        events, _ = mne.events_from_annotations(raw_hb, event_id=mapping, verbose="error")
-        if len(events) == 0:
-            raise ValueError(f"block{block} has no cue annotations among {list(mapping)}.")
-        epochs = mne.Epochs(
+        epochs = _epochs_at_annotations(
             raw_hb,
-            events,
-            event_id={k: v for k, v in FINEMI_EVENT_ID.items() if v in events[:, 2]},
-            tmin=tmin,
-            tmax=tmax,
-            baseline=baseline,
-            picks="all",
-            preload=True,
-            reject_by_annotation=False,
-            verbose="error",
+            FINEMI_EVENT_ID,
+            tmin,
+            tmax,
+            baseline,
+            f"block{block}",
+            descriptions={f"{code}.0": code for code in FINEMI_EVENT_ID.values()},
         )
         epochs_list.append(epochs)
         onsets = (epochs.events[:, 0] - raw_hb.first_samp) / raw_hb.info["sfreq"]
         frames.append(pd.DataFrame({"block": block, "onset_s": onsets}))
-    bads = sorted(set().union(*(e.info["bads"] for e in epochs_list)))
-    for epochs in epochs_list:
-        epochs.info["bads"] = bads
-    # explicit indices: mne's picks="all" leaves out the channels marked bad
-    X = np.concatenate([e.get_data(picks=np.arange(len(e.ch_names))) for e in epochs_list])
+    bads = _share_bads(epochs_list)
+    X = _concat_data(epochs_list)
     y = np.concatenate([e.events[:, 2] for e in epochs_list])
     metadata = pd.concat(frames, ignore_index=True)
     metadata["label"] = y
@@ -389,7 +424,10 @@ def load_eegmat(
         for label, suffix in ((0, 1), (1, 2)):
             file = folder / f"Subject{subject:02d}_{suffix}.edf"
             if not file.is_file():
-                raise FileNotFoundError(f"{file} is missing; EEGMAT needs both recordings.")
+                raise FileNotFoundError(
+                    f"{file} is missing; EEGMAT needs both recordings of a subject. Restore "
+                    "the file, or leave the subject out with subjects=[...]."
+                )
             raw = preprocess_eeg(
                 _read_eegmat_raw(file),
                 l_freq=l_freq,
@@ -411,7 +449,11 @@ def load_eegmat(
             if mne_info is None:
                 mne_info = raw.info.copy()
             elif raw.ch_names != mne_info["ch_names"] or raw.info["sfreq"] != mne_info["sfreq"]:
-                raise ValueError(f"{file.name} has other channels or sampling rate.")
+                raise ValueError(
+                    f"{file.name} has other channels or another sampling rate than the "
+                    "recordings read before it. Replace it with the PhysioNet file, or leave "
+                    "the subject out with subjects=[...]."
+                )
         if balance:
             n_min = min(len(v[1]) for v in per_label.values())
             for label, (raw, starts, blocks, n_window) in per_label.items():

@@ -34,6 +34,7 @@ from skorch.helper import SliceDict
 
 from ..preprocessing import preprocess_eeg, preprocess_fnirs
 from ..preprocessing._eeg import _standard_montage
+from ._real import _concat_data, _epochs_at_annotations, _modality_info, _share_bads
 
 __all__ = ["fetch_shin2017", "load_shin2017", "read_shin2017_raw"]
 
@@ -73,6 +74,13 @@ def _check_subjects(subjects):
             f"subjects must be ints between 1 and {N_SUBJECTS}, got {bad or subjects!r}."
         )
     return [int(s) for s in subjects]
+
+
+def _check_dataset(dataset):
+    if dataset not in _SESSIONS:
+        raise ValueError(
+            f"dataset must be 'A' (motor imagery) or 'B' (mental arithmetic), got {dataset!r}."
+        )
 
 
 def _download(url, root, fname, target):
@@ -151,11 +159,16 @@ def _load_cells(file, key):
     content = loadmat(file, squeeze_me=True, struct_as_record=False)
     if key not in content:
         raise ValueError(
-            f"{file} holds no variable {key!r}; is it a file of the TU Berlin release?"
+            f"{file} holds no variable {key!r}, so it is not a file of the TU Berlin "
+            "release. Delete the subject's folder and fetch it again (accept=True), or point "
+            "data_path to the release as unpacked."
         )
     cells = np.atleast_1d(content[key])
     if len(cells) != 6:
-        raise ValueError(f"{file}: {key} has {len(cells)} sessions, the release has 6.")
+        raise ValueError(
+            f"{file}: {key} has {len(cells)} sessions, the release has 6. Delete the "
+            "subject's folder and fetch it again (accept=True)."
+        )
     return cells
 
 
@@ -168,7 +181,8 @@ def _annotations(mrk, sfreq, dataset, file):
     classes = _CLASSES[dataset]
     if y.shape != (len(classes), len(times)):
         raise ValueError(
-            f"{file}: mrk.y has shape {y.shape}, expected ({len(classes)}, {len(times)})."
+            f"{file}: mrk.y has shape {y.shape}, expected ({len(classes)}, {len(times)}) "
+            "(classes x trials, one-hot). Delete the subject's folder and fetch it again."
         )
     onsets = times / 1000.0 - 1.0 / sfreq
     names = [classes[k][0] for k in np.argmax(y, axis=0)]
@@ -211,7 +225,7 @@ def _nirs_raw(cnt, mrk, dataset, file):
     if not pairs or any(len(v) != 2 for v in pairs.values()):
         raise ValueError(
             f"{file}: NIRS channel names must come in pairs '<optodes>lowWL'/'<optodes>highWL', "
-            f"got {clab[:4]}..."
+            f"got {clab[:4]}... Use the NIRS/cnt.mat of the TU Berlin release, unchanged."
         )
     positions = _standard_montage("1005").get_positions()["ch_pos"]
     split = {label: _split_optodes(label, positions) for label in pairs}
@@ -266,10 +280,7 @@ def read_shin2017_raw(subject, *, dataset="B", data_path=None, accept=False):
         10-05 montage), NIRS as ``fnirs_cw_amplitude`` intensities with optode positions;
         task onsets as annotations named after the classes.
     """
-    if dataset not in _SESSIONS:
-        raise ValueError(
-            f"dataset must be 'A' (motor imagery) or 'B' (mental arithmetic), got {dataset!r}."
-        )
+    _check_dataset(dataset)
     (subject,) = _check_subjects(subject)
     root = fetch_shin2017(subject, data_path=data_path, accept=accept)
     eeg_dir, nirs_dir = _subject_dirs(root, subject)
@@ -286,22 +297,6 @@ def read_shin2017_raw(subject, *, dataset="B", data_path=None, accept=False):
         )
         sessions.append((eeg, nirs))
     return sessions
-
-
-def _epochs(raw, window, baseline, event_id):
-    events, _ = mne.events_from_annotations(raw, event_id=event_id, verbose="error")
-    return mne.Epochs(
-        raw,
-        events,
-        event_id={k: v for k, v in event_id.items() if v in events[:, 2]},
-        tmin=window[0],
-        tmax=window[1],
-        baseline=baseline,
-        preload=True,
-        reject_by_annotation=False,
-        picks=np.arange(len(raw.ch_names)),
-        verbose="error",
-    )
 
 
 def _check_pair_window(name, window):
@@ -355,14 +350,11 @@ def load_shin2017(
         in volts and ``fnirs`` ``(n_trials, 72, n_fnirs_times)`` (HbO/HbR per pair, mol/L);
         ``y``: A 0 left / 1 right, B 1 mental arithmetic / 0 baseline; ``groups``: subject;
         ``metadata``: subject, session, trial; ``info``: per modality ``sfreq``,
-        ``ch_names``, ``ch_types``, ``tmin``, ``mne_info`` (plus ``bads`` for fNIRS), and
-        ``event_id``.
+        ``ch_names``, ``ch_types``, ``times``, ``tmin``, ``mne_info`` (plus ``bads`` for
+        fNIRS), and ``event_id``.
     """
     subjects = _check_subjects(subjects)
-    if dataset not in _SESSIONS:
-        raise ValueError(
-            f"dataset must be 'A' (motor imagery) or 'B' (mental arithmetic), got {dataset!r}."
-        )
+    _check_dataset(dataset)
     _check_pair_window("eeg_window", eeg_window)
     _check_pair_window("fnirs_window", fnirs_window)
     event_id = {name: label + 1 for name, label in _CLASSES[dataset]}  # mne codes > 0
@@ -372,9 +364,12 @@ def load_shin2017(
         for session, (raw_eeg, raw_nirs) in zip(_SESSIONS[dataset], sessions, strict=True):
             raw_eeg = preprocess_eeg(raw_eeg, copy=False, **(eeg_kwargs or {})).pick("eeg")
             raw_hb = preprocess_fnirs(raw_nirs, **(fnirs_kwargs or {}))
-            ep_eeg = _epochs(raw_eeg, eeg_window, None, event_id)
+            what = f"Subject {subject}, session {session + 1}"
+            ep_eeg = _epochs_at_annotations(raw_eeg, event_id, *eeg_window, None, f"{what} EEG")
             fnirs_baseline = (fnirs_window[0], 0.0) if fnirs_window[0] < 0 else None
-            ep_nirs = _epochs(raw_hb, fnirs_window, fnirs_baseline, event_id)
+            ep_nirs = _epochs_at_annotations(
+                raw_hb, event_id, *fnirs_window, fnirs_baseline, f"{what} NIRS"
+            )
             if not np.array_equal(ep_eeg.events[:, 2], ep_nirs.events[:, 2]):
                 raise ValueError(
                     f"Subject {subject}, session {session + 1}: EEG and NIRS markers disagree "
@@ -388,9 +383,7 @@ def load_shin2017(
                     {"subject": subject, "session": session + 1, "trial": np.arange(len(ep_eeg))}
                 )
             )
-    bads = sorted(set().union(*(e.info["bads"] for e in nirs_epochs)))
-    for ep in nirs_epochs:
-        ep.info["bads"] = bads
+    bads = _share_bads(nirs_epochs)
     metadata = pd.concat(frames, ignore_index=True)
     y = np.concatenate([e.events[:, 2] for e in eeg_epochs]) - 1
     if return_epochs:
@@ -400,24 +393,10 @@ def load_shin2017(
             ep.metadata = metadata
             out[name] = ep
         return out
-    X = SliceDict(
-        eeg=np.concatenate([e.get_data(picks=np.arange(len(e.ch_names))) for e in eeg_epochs]),
-        fnirs=np.concatenate([e.get_data(picks=np.arange(len(e.ch_names))) for e in nirs_epochs]),
-    )
-
-    def modality(ep, **extra):
-        return {
-            "sfreq": float(ep.info["sfreq"]),
-            "ch_names": list(ep.ch_names),
-            "ch_types": ep.get_channel_types(),
-            "tmin": float(ep.tmin),
-            "mne_info": ep.info.copy(),
-            **extra,
-        }
-
+    X = SliceDict(eeg=_concat_data(eeg_epochs), fnirs=_concat_data(nirs_epochs))
     info = {
-        "eeg": modality(eeg_epochs[0]),
-        "fnirs": modality(nirs_epochs[0], bads=bads),
+        "eeg": _modality_info(eeg_epochs[0].info.copy(), eeg_epochs[0].times),
+        "fnirs": _modality_info(nirs_epochs[0].info.copy(), nirs_epochs[0].times, bads=bads),
         "event_id": {name: label for name, label in _CLASSES[dataset]},
     }
     return Bunch(X=X, y=y, groups=metadata["subject"].to_numpy(), metadata=metadata, info=info)

@@ -10,9 +10,25 @@ from numbers import Real
 
 import numpy as np
 from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import validate_data
 
-__all__ = ["channel_names", "check_ch_names", "check_sfreq", "validate_epochs"]
+__all__ = [
+    "EpochsTransformer",
+    "channel_names",
+    "check_ch_names",
+    "check_sfreq",
+    "validate_epochs",
+]
+
+
+class EpochsTransformer(TransformerMixin, BaseEstimator):
+    """Base of the transformers of one modality's epochs: tags them as taking 3-D input."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
 
 
 def check_sfreq(sfreq, name="sfreq", owner="the transformer"):
@@ -23,7 +39,10 @@ def check_sfreq(sfreq, name="sfreq", owner="the transformer"):
             "e.g. epochs.info['sfreq']."
         )
     if isinstance(sfreq, bool) or not isinstance(sfreq, Real):
-        raise TypeError(f"{name} must be a number of Hz, got {type(sfreq).__name__}.")
+        raise TypeError(
+            f"{name} must be a number of Hz, got {type(sfreq).__name__}. Pass {name}=<Hz>, "
+            "e.g. epochs.info['sfreq']."
+        )
     if not np.isfinite(sfreq) or sfreq <= 0:
         raise ValueError(
             f"{name}={sfreq} is not a valid sampling rate; pass a positive number of Hz, "
@@ -124,7 +143,10 @@ def channel_names(estimator, input_features):
             )
         fitted_names = getattr(estimator, "feature_names_in_", None)
         if fitted_names is not None and not np.array_equal(fitted_names, input_features):
-            raise ValueError("input_features is not equal to feature_names_in_.")
+            raise ValueError(
+                "input_features is not equal to feature_names_in_. Pass the names seen in "
+                "fit, or input_features=None."
+            )
         if estimator.is_3d_:
             return [str(f) for f in input_features]
     return list(estimator.ch_names_)

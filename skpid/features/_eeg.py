@@ -12,11 +12,16 @@ from typing import ClassVar
 import mne
 import numpy as np
 from scipy.signal import hilbert
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import channel_names, check_ch_names, check_sfreq, validate_epochs
+from ._base import (
+    EpochsTransformer,
+    channel_names,
+    check_ch_names,
+    check_sfreq,
+    validate_epochs,
+)
 
 __all__ = ["DEFAULT_BANDS", "BandEnvelope", "BandPower", "band_envelope", "band_power"]
 
@@ -52,10 +57,13 @@ def check_bands(bands, sfreq):
             low, high = (float(e) for e in edges)
         except (TypeError, ValueError):
             raise TypeError(
-                f"Band {name!r} must be a pair (low_hz, high_hz), got {edges!r}."
+                f"Band {name!r} must be a pair (low_hz, high_hz), got {edges!r}. Pass e.g. "
+                "{'alpha': (8, 13)}."
             ) from None
         if not isinstance(name, str):
-            raise TypeError(f"Band names must be str, got {name!r}.")
+            raise TypeError(
+                f"Band names must be str, got {name!r}. Name each band, e.g. {{'alpha': (8, 13)}}."
+            )
         if not 0 <= low < high:
             raise ValueError(
                 f"Band {name!r} = ({low:g}, {high:g}) Hz is not a valid range; pass "
@@ -69,11 +77,6 @@ def check_bands(bands, sfreq):
             )
         out[name] = (low, high)
     return out
-
-
-def _psd_freqs(method, n_times, sfreq, n_fft):
-    """Frequencies (Hz) at which :func:`band_power` evaluates the spectrum."""
-    return np.fft.rfftfreq(n_fft if method == "welch" else n_times, 1.0 / sfreq)
 
 
 def _band_masks(freqs, bands, sfreq, n_points):
@@ -114,6 +117,48 @@ def _default_n_fft(n_times, sfreq):
     return int(min(n_times, max(1, round(2 * sfreq))))
 
 
+def _check_spectrum(method, n_times, sfreq, bands, n_fft=None, bandwidth=None):
+    """Check that epochs of ``n_times`` samples can give every band's power.
+
+    Returns ``(n_fft, n_points)``: the Welch segment length (None for multitaper) and the
+    number of points of one spectrum estimate, whose inverse sets the resolution.
+    """
+    if method == "welch":
+        n_fft = _default_n_fft(n_times, sfreq) if n_fft is None else int(n_fft)
+        if not 1 <= n_fft <= n_times:
+            raise ValueError(
+                f"n_fft={n_fft} exceeds the epoch length ({n_times} samples) or is below 1. "
+                "Pass 1 <= n_fft <= n_times, or n_fft=None."
+            )
+        n_points = n_fft
+    elif method == "multitaper":
+        _check_multitaper(n_times, sfreq, bandwidth)
+        n_fft, n_points = None, n_times
+    else:
+        raise ValueError(f"method must be 'welch' or 'multitaper', got {method!r}.")
+    _band_masks(np.fft.rfftfreq(n_points, 1.0 / sfreq), bands, sfreq, n_points)
+    return n_fft, n_points
+
+
+def _check_out_sfreq(out_sfreq, sfreq, n_times, owner="band_envelope"):
+    """Validate the envelope's output rate; return it as a float and the output length."""
+    out_sfreq = check_sfreq(out_sfreq, "out_sfreq", owner)
+    if out_sfreq > sfreq:
+        raise ValueError(
+            f"out_sfreq={out_sfreq:g} Hz exceeds sfreq={sfreq:g} Hz; the envelope is only "
+            "decimated. Pass out_sfreq <= sfreq."
+        )
+    n_out = int(np.floor(n_times * out_sfreq / sfreq + 1e-9))
+    if n_out < 1:
+        # "n feature(s)" is scikit-learn's wording for a too-short axis 1 of 2-D input.
+        raise ValueError(
+            f"Epochs have {n_times} feature(s) along the time axis, i.e. {n_times / sfreq:g} s "
+            f"at {sfreq:g} Hz: less than one output sample at out_sfreq={out_sfreq:g} Hz. "
+            f"Raise out_sfreq to at least {sfreq / n_times:g} Hz or pass longer epochs."
+        )
+    return out_sfreq, n_out
+
+
 def band_power(
     x, sfreq, bands=None, *, method="welch", n_fft=None, bandwidth=None, relative=False, log=True
 ):
@@ -148,21 +193,14 @@ def band_power(
     sfreq = check_sfreq(sfreq)
     bands = check_bands(bands, sfreq)
     x = np.asarray(x, dtype=np.float64)
-    n_times = x.shape[-1]
+    n_fft, n_points = _check_spectrum(method, x.shape[-1], sfreq, bands, n_fft, bandwidth)
     fmin = min(low for low, _ in bands.values())
     fmax = max(high for _, high in bands.values())
     if method == "welch":
-        n_fft = _default_n_fft(n_times, sfreq) if n_fft is None else int(n_fft)
-        if not 1 <= n_fft <= n_times:
-            raise ValueError(
-                f"n_fft={n_fft} must lie between 1 and the epoch length ({n_times} samples). "
-                "Pass a smaller n_fft or n_fft=None."
-            )
         psd, freqs = mne.time_frequency.psd_array_welch(
             x, sfreq, fmin=fmin, fmax=fmax, n_fft=n_fft, n_overlap=n_fft // 2, verbose=False
         )
-        n_points = n_fft
-    elif method == "multitaper":
+    else:
         psd, freqs = mne.time_frequency.psd_array_multitaper(
             x,
             sfreq,
@@ -172,9 +210,6 @@ def band_power(
             normalization="full",  # a density per Hz, as Welch gives
             verbose=False,
         )
-        n_points = n_times
-    else:
-        raise ValueError(f"method must be 'welch' or 'multitaper', got {method!r}.")
     resolution = sfreq / n_points
     masks = _band_masks(freqs, bands, sfreq, n_points)
     power = np.stack([psd[..., m].sum(axis=-1) * resolution for m in masks], axis=-1)
@@ -200,10 +235,6 @@ def _bin_mean(x, sfreq, out_sfreq):
     edges = np.round(np.arange(n_out + 1) * ratio).astype(int)
     sums = np.add.reduceat(x[..., : edges[-1]], edges[:-1], axis=-1)
     return sums / np.diff(edges)
-
-
-def _n_out(n_times, sfreq, out_sfreq):
-    return int(np.floor(n_times * out_sfreq / sfreq + 1e-9))
 
 
 def band_envelope(
@@ -243,23 +274,14 @@ def band_envelope(
         ``n_times_out = floor(n_times * out_sfreq / sfreq)``.
     """
     sfreq = check_sfreq(sfreq)
-    out_sfreq = check_sfreq(out_sfreq, "out_sfreq")
     bands = check_bands(bands, sfreq)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
-        raise ValueError(f"x must be epochs (n_trials, n_channels, n_times), got shape {x.shape}.")
-    if out_sfreq > sfreq:
         raise ValueError(
-            f"out_sfreq={out_sfreq:g} Hz exceeds sfreq={sfreq:g} Hz; the envelope is only "
-            "decimated. Pass out_sfreq <= sfreq."
+            f"x must be epochs (n_trials, n_channels, n_times), got shape {x.shape}. Add the "
+            "missing axes, e.g. x[:, None, :] for one channel."
         )
-    n_times = x.shape[-1]
-    if _n_out(n_times, sfreq, out_sfreq) < 1:
-        raise ValueError(
-            f"Epochs of {n_times} samples at {sfreq:g} Hz last less than one output sample "
-            f"at out_sfreq={out_sfreq:g} Hz. Raise out_sfreq to at least "
-            f"{sfreq / n_times:g} Hz or pass longer epochs."
-        )
+    out_sfreq, _ = _check_out_sfreq(out_sfreq, sfreq, x.shape[-1])
     if envelope not in ("hilbert", "square"):
         raise ValueError(f"envelope must be 'hilbert' or 'square', got {envelope!r}.")
     nyquist = sfreq / 2
@@ -286,7 +308,7 @@ def band_envelope(
     return env
 
 
-class _BandTransformer(TransformerMixin, BaseEstimator):
+class _BandTransformer(EpochsTransformer):
     """Shared fit/validation/naming of the band transformers (not public)."""
 
     def _validate(self, X, *, reset):
@@ -302,11 +324,6 @@ class _BandTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         chans = channel_names(self, input_features)
         return np.asarray([f"{ch}_{band}" for ch in chans for band in self.bands_], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
 
 
 class BandPower(_BandTransformer):
@@ -408,18 +425,10 @@ class BandPower(_BandTransformer):
         self : BandPower
         """
         self._validate_params()
-        X = self._validate(X, reset=True)
-        if self.method == "welch" and self.n_fft is not None and self.n_fft > self.n_times_:
-            raise ValueError(
-                f"n_fft={self.n_fft} exceeds the epoch length ({self.n_times_} samples). "
-                "Pass n_fft <= n_times or n_fft=None."
-            )
-        n_fft = self.n_fft if self.n_fft is not None else _default_n_fft(self.n_times_, self.sfreq_)
-        freqs = _psd_freqs(self.method, self.n_times_, self.sfreq_, n_fft)
-        n_points = n_fft if self.method == "welch" else self.n_times_
-        _band_masks(freqs, self.bands_, self.sfreq_, n_points)
-        if self.method == "multitaper":
-            _check_multitaper(self.n_times_, self.sfreq_, self.bandwidth)
+        self._validate(X, reset=True)
+        _check_spectrum(
+            self.method, self.n_times_, self.sfreq_, self.bands_, self.n_fft, self.bandwidth
+        )
         return self
 
     def transform(self, X):
@@ -551,20 +560,9 @@ class BandEnvelope(_BandTransformer, auto_wrap_output_keys=None):
         """
         self._validate_params()
         self._validate(X, reset=True)
-        check_sfreq(self.out_sfreq, "out_sfreq", "BandEnvelope")
-        if self.out_sfreq > self.sfreq_:
-            raise ValueError(
-                f"out_sfreq={self.out_sfreq:g} Hz exceeds sfreq={self.sfreq_:g} Hz; the "
-                "envelope is only decimated. Pass out_sfreq <= sfreq."
-            )
-        self.n_times_out_ = _n_out(self.n_times_, self.sfreq_, self.out_sfreq)
-        if self.n_times_out_ < 1:
-            raise ValueError(
-                f"Epochs have {self.n_times_} feature(s) along the time axis, i.e. "
-                f"{self.n_times_ / self.sfreq_:g} s at {self.sfreq_:g} Hz: less than one "
-                f"output sample at out_sfreq={self.out_sfreq:g} Hz. Raise out_sfreq to at "
-                f"least {self.sfreq_ / self.n_times_:g} Hz or pass longer epochs."
-            )
+        _, self.n_times_out_ = _check_out_sfreq(
+            self.out_sfreq, self.sfreq_, self.n_times_, "BandEnvelope"
+        )
         return self
 
     def transform(self, X):

@@ -11,10 +11,15 @@ from typing import ClassVar
 
 import numpy as np
 from scipy.integrate import trapezoid
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import channel_names, check_ch_names, check_sfreq, validate_epochs
+from ._base import (
+    EpochsTransformer,
+    channel_names,
+    check_ch_names,
+    check_sfreq,
+    validate_epochs,
+)
 
 __all__ = ["FEATURES", "HemodynamicFeatures", "hemodynamic_features", "window_slices"]
 
@@ -52,7 +57,8 @@ def window_slices(windows, n_times, sfreq, tmin=0.0):
         windows = [(float(a), float(b)) for a, b in windows]
     except (TypeError, ValueError):
         raise TypeError(
-            f"windows must be a list of (start, stop) pairs in seconds, got {windows!r}."
+            f"windows must be a list of (start, stop) pairs in seconds, got {windows!r}. Pass "
+            "e.g. windows=[(0, 5), (5, 10)], or None for the whole epoch."
         ) from None
     if not windows:
         raise ValueError("windows is empty; pass at least one (start, stop) pair in seconds.")
@@ -108,7 +114,10 @@ def hemodynamic_features(x, sfreq, windows=None, *, tmin=0.0, features=FEATURES,
     sfreq = check_sfreq(sfreq)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
-        raise ValueError(f"x must be epochs (n_trials, n_channels, n_times), got {x.shape}.")
+        raise ValueError(
+            f"x must be epochs (n_trials, n_channels, n_times), got shape {x.shape}. Add the "
+            "missing axes, e.g. x[:, None, :] for one channel."
+        )
     features = _check_features(features)
     _, slices = window_slices(windows, x.shape[-1], sfreq, tmin)
     sign = np.ones(x.shape[1]) if sign is None else np.asarray(sign, dtype=float)
@@ -180,7 +189,7 @@ def _check_ch_types(ch_types, n_channels):
     return types
 
 
-class HemodynamicFeatures(TransformerMixin, BaseEstimator):
+class HemodynamicFeatures(EpochsTransformer):
     """Mean, slope, peak, time-to-peak and area of HbO/HbR per time window.
 
     Parameters
@@ -298,7 +307,7 @@ class HemodynamicFeatures(TransformerMixin, BaseEstimator):
             if not wanted or any(c not in _CHROMOPHORES for c in wanted):
                 raise ValueError(
                     f"chromophores must be a non-empty subset of {list(_CHROMOPHORES)}, got "
-                    f"{self.chromophores!r}."
+                    f"{self.chromophores!r}. Pass e.g. chromophores=['hbo'], or None for all."
                 )
             if types is None:
                 raise ValueError(
@@ -366,8 +375,3 @@ class HemodynamicFeatures(TransformerMixin, BaseEstimator):
             ],
             dtype=object,
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
