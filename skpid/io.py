@@ -90,18 +90,41 @@ def _note_left_out(epochs, left_out, name):
         )
 
 
-def _modality_info(epochs, idx):
-    """The per-modality metadata dict that :func:`to_epochs` needs to rebuild Epochs."""
-    mne_info = mne.pick_info(epochs.info, idx)  # a copy that keeps locations and dig
+def modality_info(mne_info, tmin, **extra):
+    """The per-modality metadata dict of skpid (what :func:`to_epochs` needs).
+
+    Parameters
+    ----------
+    mne_info : mne.Info
+        Measurement info of the modality's channels (with sensor locations).
+    tmin : float
+        Time of the first sample of each epoch, in seconds.
+    **extra
+        Further entries, e.g. ``events`` and ``event_id``.
+
+    Returns
+    -------
+    info : dict
+        ``sfreq``, ``ch_names``, ``ch_types``, ``tmin``, ``mne_info`` and ``extra``.
+    """
     return {
         "sfreq": float(mne_info["sfreq"]),
         "ch_names": list(mne_info["ch_names"]),
         "ch_types": mne_info.get_channel_types(),
-        "tmin": float(epochs.tmin),
+        "tmin": float(tmin),
         "mne_info": mne_info,
-        "events": np.array(epochs.events, copy=True),
-        "event_id": dict(epochs.event_id),
+        **extra,
     }
+
+
+def _modality_info(epochs, idx):
+    """Metadata of channels ``idx`` of ``epochs``, with its events."""
+    return modality_info(
+        mne.pick_info(epochs.info, idx),  # a copy that keeps locations and dig
+        epochs.tmin,
+        events=np.array(epochs.events, copy=True),
+        event_id=dict(epochs.event_id),
+    )
 
 
 def _epochs_data(epochs):

@@ -28,6 +28,9 @@ from scipy.special import gammaln
 from sklearn.utils import Bunch, check_random_state
 from skorch.helper import SliceDict
 
+from ..io import modality_info
+from ..preprocessing._eeg import _standard_montage
+
 __all__ = ["EEG_CHANNELS", "FNIRS_OPTODE_PAIRS", "make_eeg_fnirs"]
 
 #: 32 EEG channels of the 10-20 system (the layout of common 32-channel caps).
@@ -55,25 +58,15 @@ _HEMISPHERE_SITES = ("C3", "C4")  # R = 0: left activation, R = 1: right activat
 _FRONTAL_SITES = ("Fp1", "Fp2")
 
 
-def _montage():
-    import mne
-
-    # 'standard_1020' was renamed in mne 1.13; both hold the same 10-05 positions.
-    names = mne.channels.get_builtin_montages()
-    return mne.channels.make_standard_montage(
-        "colin27_1020" if "colin27_1020" in names else "standard_1020"
-    )
-
-
 def _positions():
-    return {k: np.asarray(v) for k, v in _montage().get_positions()["ch_pos"].items()}
+    return {k: np.asarray(v) for k, v in _standard_montage().get_positions()["ch_pos"].items()}
 
 
 def _eeg_info(sfreq):
     import mne
 
     info = mne.create_info(list(EEG_CHANNELS), sfreq, ch_types="eeg")
-    info.set_montage(_montage())
+    info.set_montage(_standard_montage())
     return info
 
 
@@ -104,16 +97,6 @@ def _fnirs_info(sfreq):
         ch["loc"][3:6] = pos[s]
         ch["loc"][6:9] = pos[d]
     return info
-
-
-def _modality_info(info, tmin=0.0):
-    return {
-        "sfreq": float(info["sfreq"]),
-        "ch_names": list(info["ch_names"]),
-        "ch_types": info.get_channel_types(),
-        "tmin": float(tmin),
-        "mne_info": info,
-    }
 
 
 def canonical_hrf(t, peak_scale=1.0, undershoot_ratio=6.0):
@@ -364,8 +347,8 @@ def make_eeg_fnirs(
     if target not in factors:
         raise ValueError(f"target={target!r} is not a factor; choose one of {list(factors)}.")
     info = {
-        "eeg": _modality_info(_eeg_info(eeg_sfreq)),
-        "fnirs": _modality_info(_fnirs_info(fnirs_sfreq)),
+        "eeg": modality_info(_eeg_info(eeg_sfreq), tmin=0.0),
+        "fnirs": modality_info(_fnirs_info(fnirs_sfreq), tmin=0.0),
         "subjects": subjects,
         "params": {**params, "target": target, "random_state": random_state},
     }

@@ -16,6 +16,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
+from ..features import DEFAULT_BANDS
 from ._eeg_fnirs import (
     _HEMISPHERE_SITES,
     EEG_CHANNELS,
@@ -29,7 +30,6 @@ __all__ = ["eeg_features", "factor_decodability", "fnirs_features"]
 
 ONSET_STEP = 0.05  # s, grid of candidate haemodynamic onsets
 MAX_DELAY = 3.5  # s, longest neurovascular delay the joint detector considers
-BANDS = {"delta": (1, 4), "theta": (4, 8), "alpha": (8, 13), "beta": (13, 30), "gamma": (30, 45)}
 
 
 def _bandpass(x, sfreq, lo, hi):
@@ -137,7 +137,7 @@ def _eeg_features(eeg, sfreq, ch_names):
         np.arange(n_times)[None, :] < (idx + sfreq)[:, None]
     )
     signals = {"left": lateral[:, 0], "right": lateral[:, 1], "mean": x.mean(axis=1)}
-    for band, (lo, hi) in BANDS.items():
+    for band, (lo, hi) in DEFAULT_BANDS.items():
         for name, sig in signals.items():
             power = _bandpass(sig, sfreq, lo, hi) ** 2
             feats[f"{band}_{name}"] = np.log(power.mean(axis=-1) + 1e-12)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..io import modality_info
 from ..preprocessing import preprocess_eeg, preprocess_fnirs
 from ..preprocessing._eeg import _standard_montage
 
@@ -89,15 +90,7 @@ def _check_window(tmin, tmax, times_available=None):
 
 def _modality_info(mne_info, times, **extra):
     """skpid's per-modality metadata dict (as :func:`skpid.io.from_epochs` gives it)."""
-    return {
-        "sfreq": float(mne_info["sfreq"]),
-        "ch_names": list(mne_info["ch_names"]),
-        "ch_types": mne_info.get_channel_types(),
-        "times": np.asarray(times),
-        "tmin": float(times[0]),
-        "mne_info": mne_info,
-        **extra,
-    }
+    return modality_info(mne_info, times[0], times=np.asarray(times), **extra)
 
 
 def _epochs_at_annotations(raw, event_id, tmin, tmax, baseline, what, descriptions=None):
