@@ -1,0 +1,380 @@
+"""Augmentations of multimodal batches, as plain functions on torch tensors.
+
+Each augmentation takes a batch ``x`` of shape ``(batch, channels, times)`` (time series)
+or ``(batch, features)`` (tabular), a :class:`torch.Generator` that makes it
+reproducible, and keyword parameters; it returns a new tensor of the same shape and never
+modifies ``x`` in place. Self-supervised objectives treat two augmented views of a trial as
+carrying the same relevant information (I(X; X') ~ I(X; Y)), so an augmentation must stay
+mild compared with the effects one wants to keep: amplitude scaling teaches invariance to
+amplitude, time shifts to latency.
+
+The input is expected to be standardised (unit variance per channel), as
+:class:`skpid.decomposition.PIDDecomposer` does before augmenting, so noise levels are in
+units of the signal's standard deviation.
+
+References
+----------
+.. [1] Dufumier et al., "What to align in multimodal contrastive learning?", ICLR 2025
+   (CoMM: Gaussian noise and dropping 0-80 % of time steps for time series).
+.. [2] Mohsenvand, Izadi and Maes, "Contrastive representation learning for
+   electroencephalogram classification", ML4H 2020 (EEG: amplitude scaling, time
+   shift, masking, band-stop filtering, noise).
+.. [3] Huppert, "Commentary on the statistical properties of noise and its implication on
+   general linear models in functional near-infrared spectroscopy", Neurophotonics
+   3(1):010401, 2016 (variable haemodynamic latency and amplitude across trials).
+"""
+
+from collections.abc import Mapping
+from functools import partial
+
+import torch
+
+__all__ = [
+    "AUGMENTATIONS",
+    "Augmenter",
+    "amplitude_scale",
+    "band_scale",
+    "channel_dropout",
+    "default_augmentations",
+    "gaussian_noise",
+    "hrf_jitter",
+    "time_mask",
+    "time_shift",
+]
+
+
+def _uniform(shape, low, high, generator, like):
+    u = torch.rand(shape, generator=generator, device=generator.device)
+    return (low + (high - low) * u).to(device=like.device, dtype=like.dtype)
+
+
+def _check_range(name, low, high, minimum=None):
+    if not low <= high:
+        raise ValueError(f"{name}: low ({low}) must not exceed high ({high}).")
+    if minimum is not None and low < minimum:
+        raise ValueError(f"{name}: low must be >= {minimum}, got {low}.")
+
+
+def _require_time_series(name, x):
+    if x.ndim != 3:
+        raise ValueError(
+            f"{name} works on time series (batch, channels, times), got shape "
+            f"{tuple(x.shape)}. Use it only for time-series modalities."
+        )
+
+
+def gaussian_noise(x, *, generator, std=0.1):
+    """Add white Gaussian noise of standard deviation ``std``.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times) or (batch, features)
+    generator : torch.Generator
+    std : float, default=0.1
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    if std < 0:
+        raise ValueError(f"gaussian_noise: std must be >= 0, got {std}.")
+    noise = torch.randn(x.shape, generator=generator, device=generator.device)
+    return x + std * noise.to(device=x.device, dtype=x.dtype)
+
+
+def time_mask(x, *, generator, max_fraction=0.5):
+    """Zero a random share of the time steps (features for tabular input) of each trial.
+
+    For each trial a share ``p ~ U(0, max_fraction)`` is drawn and each step of the last
+    axis is dropped (set to zero, the standardised mean) with probability ``p``, across
+    all channels at once, as CoMM's time-step dropping [1]_.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times) or (batch, features)
+    generator : torch.Generator
+    max_fraction : float in [0, 1), default=0.5
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    if not 0 <= max_fraction < 1:
+        raise ValueError(f"time_mask: max_fraction must be in [0, 1), got {max_fraction}.")
+    n, length = x.shape[0], x.shape[-1]
+    p = _uniform((n, 1), 0.0, max_fraction, generator, x)
+    keep = _uniform((n, length), 0.0, 1.0, generator, x) >= p
+    if x.ndim == 3:
+        keep = keep[:, None, :]
+    return x * keep
+
+
+def channel_dropout(x, *, generator, p=0.1):
+    """Zero whole channels, each with probability ``p`` (a bad electrode or optode).
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times)
+    generator : torch.Generator
+    p : float in [0, 1), default=0.1
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    _require_time_series("channel_dropout", x)
+    if not 0 <= p < 1:
+        raise ValueError(f"channel_dropout: p must be in [0, 1), got {p}.")
+    keep = _uniform(x.shape[:2], 0.0, 1.0, generator, x) >= p
+    return x * keep[..., None]
+
+
+def amplitude_scale(x, *, generator, low=0.9, high=1.1):
+    """Multiply each trial by a gain drawn from ``U(low, high)``.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times) or (batch, features)
+    generator : torch.Generator
+    low, high : float, default=0.9, 1.1
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    _check_range("amplitude_scale", low, high, minimum=0)
+    gain = _uniform((x.shape[0],) + (1,) * (x.ndim - 1), low, high, generator, x)
+    return x * gain
+
+
+def _fractional_shift(x, shift):
+    """Delay each trial of ``x`` (batch, channels, times) by ``shift`` samples (float).
+
+    Linear interpolation between neighbouring samples; the edges are repeated.
+    """
+    length = x.shape[-1]
+    t = torch.arange(length, device=x.device, dtype=x.dtype)[None, :] - shift[:, None]
+    t = t.clamp(0, length - 1)
+    lo = t.floor().long()
+    hi = (lo + 1).clamp(max=length - 1)
+    w = (t - lo.to(x.dtype))[:, None, :]
+    idx_lo = lo[:, None, :].expand(-1, x.shape[1], -1)
+    idx_hi = hi[:, None, :].expand(-1, x.shape[1], -1)
+    return (1 - w) * x.gather(2, idx_lo) + w * x.gather(2, idx_hi)
+
+
+def time_shift(x, *, generator, max_shift=0.02):
+    """Shift each trial in time by up to ``max_shift`` of its length (edges repeated).
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times)
+    generator : torch.Generator
+    max_shift : float in [0, 0.5], default=0.02
+        Largest shift as a share of the trial length (0.02 of 8 s is 160 ms).
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    _require_time_series("time_shift", x)
+    if not 0 <= max_shift <= 0.5:
+        raise ValueError(f"time_shift: max_shift must be in [0, 0.5], got {max_shift}.")
+    length = x.shape[-1]
+    limit = max_shift * length
+    shift = _uniform((x.shape[0],), -limit, limit, generator, x).round().long()
+    t = (torch.arange(length, device=x.device)[None, :] - shift[:, None]).clamp(0, length - 1)
+    return x.gather(2, t[:, None, :].expand(-1, x.shape[1], -1))
+
+
+def band_scale(x, *, generator, low=0.8, high=1.25, bands=None, sfreq=None):
+    """Scale one random frequency band of each trial: a band-specific SNR change.
+
+    The spectrum (``torch.fft.rfft`` over time) of each trial is multiplied by a gain from
+    ``U(low, high)`` inside one band drawn at random, mimicking trial-to-trial changes of
+    rhythm strength (e.g. alpha vs beta) [2]_.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times)
+    generator : torch.Generator
+    low, high : float, default=0.8, 1.25
+        Range of the gain applied to the band.
+    bands : sequence of (float, float) or None
+        Band edges in Hz (``sfreq`` required). None uses four octave bands below the
+        Nyquist frequency (at 125 Hz: about 4-8, 8-16, 16-31, 31-62 Hz).
+    sfreq : float or None
+        Sampling frequency in Hz, needed only with ``bands``.
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    _require_time_series("band_scale", x)
+    _check_range("band_scale", low, high, minimum=0)
+    length = x.shape[-1]
+    n_freqs = length // 2 + 1
+    freqs = torch.linspace(0, 1, n_freqs, device=x.device)  # share of Nyquist
+    if bands is None:
+        edges = [(2.0**-k, 2.0 ** -(k - 1)) for k in range(4, 0, -1)]
+    else:
+        if sfreq is None or sfreq <= 0:
+            raise ValueError("band_scale: bands in Hz need sfreq (the sampling rate in Hz).")
+        edges = [(lo / (sfreq / 2), hi / (sfreq / 2)) for lo, hi in bands]
+    masks = torch.stack([(freqs >= lo) & (freqs < hi) for lo, hi in edges]).to(x.dtype)
+    choice = torch.randint(len(edges), (x.shape[0],), generator=generator, device=generator.device)
+    gain = _uniform((x.shape[0], 1), low, high, generator, x)
+    spectrum_gain = 1 + (gain - 1) * masks[choice.to(x.device)]
+    spectrum = torch.fft.rfft(x, dim=-1) * spectrum_gain[:, None, :]
+    return torch.fft.irfft(spectrum, n=length, dim=-1)
+
+
+def hrf_jitter(x, *, generator, max_latency=0.005, low=0.9, high=1.1):
+    """Jitter the latency and amplitude of a haemodynamic response, trial by trial.
+
+    Each trial is delayed by a fractional shift from ``U(-max_latency, max_latency)``
+    times its length (linear interpolation) and scaled by a gain from ``U(low, high)``:
+    the haemodynamic response's onset and size vary from trial to trial [3]_.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (batch, channels, times)
+    generator : torch.Generator
+    max_latency : float in [0, 0.5], default=0.005
+        Largest shift as a share of the trial length (0.005 of 16 s is 80 ms). Keep it
+        well below the latency effects to be learned (e.g. a neurovascular delay).
+    low, high : float, default=0.9, 1.1
+
+    Returns
+    -------
+    x_aug : torch.Tensor of the shape of ``x``
+    """
+    _require_time_series("hrf_jitter", x)
+    if not 0 <= max_latency <= 0.5:
+        raise ValueError(f"hrf_jitter: max_latency must be in [0, 0.5], got {max_latency}.")
+    _check_range("hrf_jitter", low, high, minimum=0)
+    limit = max_latency * x.shape[-1]
+    shift = _uniform((x.shape[0],), -limit, limit, generator, x)
+    gain = _uniform((x.shape[0], 1, 1), low, high, generator, x)
+    return gain * _fractional_shift(x, shift)
+
+
+AUGMENTATIONS = {
+    "gaussian_noise": gaussian_noise,
+    "time_mask": time_mask,
+    "channel_dropout": channel_dropout,
+    "amplitude_scale": amplitude_scale,
+    "time_shift": time_shift,
+    "band_scale": band_scale,
+    "hrf_jitter": hrf_jitter,
+}
+
+
+def default_augmentations(name, ndim):
+    """Default augmentation list of one modality, from its name and number of axes.
+
+    Parameters
+    ----------
+    name : str
+        Modality name; a name containing ``"eeg"`` gets the EEG list, one containing
+        ``"nirs"`` the fNIRS list (case-insensitive).
+    ndim : int
+        3 for time series ``(n, channels, times)``, 2 for tabular ``(n, features)``.
+
+    Returns
+    -------
+    augmentations : list of (str, dict)
+        Names from :data:`AUGMENTATIONS` with their parameters, applied in order.
+    """
+    if ndim == 2:
+        return [("gaussian_noise", {"std": 0.1}), ("time_mask", {"max_fraction": 0.2})]
+    common = [("gaussian_noise", {"std": 0.1}), ("time_mask", {"max_fraction": 0.3})]
+    lowered = name.lower()
+    if "eeg" in lowered:
+        return [
+            ("band_scale", {}),
+            ("time_shift", {"max_shift": 0.005}),
+            ("channel_dropout", {"p": 0.1}),
+            *common,
+        ]
+    if "nirs" in lowered:
+        return [("hrf_jitter", {}), ("channel_dropout", {"p": 0.1}), *common]
+    return [("amplitude_scale", {}), ("time_shift", {"max_shift": 0.005}), *common]
+
+
+def _resolve_one(modality, item):
+    if callable(item):
+        return item
+    if isinstance(item, str):
+        item = (item, {})
+    if (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], Mapping)
+    ):
+        name, params = item
+        if name not in AUGMENTATIONS:
+            raise ValueError(
+                f"Unknown augmentation {name!r} for modality {modality!r}; choose from "
+                f"{sorted(AUGMENTATIONS)} or pass a callable f(x, *, generator)."
+            )
+        # a partial (not a closure) so that fitted estimators can be pickled
+        return partial(AUGMENTATIONS[name], **params)
+    raise TypeError(
+        f"Augmentation {item!r} of modality {modality!r} must be a name, a (name, params) "
+        "pair or a callable f(x, *, generator) -> tensor."
+    )
+
+
+class Augmenter:
+    """Per-modality augmentation pipelines applied to a multimodal batch.
+
+    Parameters
+    ----------
+    augmentations : mapping of str to list, or None
+        Modality name to a list of augmentations, each a name from :data:`AUGMENTATIONS`,
+        a ``(name, params)`` pair or a callable ``f(x, *, generator) -> tensor``. An empty
+        list disables augmentation of that modality; modalities not listed (or all, when
+        None) get :func:`default_augmentations`.
+    shapes : mapping of str to tuple
+        Trailing shape of each modality (``(channels, times)`` or ``(features,)``).
+    """
+
+    def __init__(self, augmentations, shapes):
+        augmentations = {} if augmentations is None else augmentations
+        if not isinstance(augmentations, Mapping):
+            raise TypeError(
+                "augmentations must be a dict of modality name -> list of augmentations "
+                f"(or None for the defaults), got {type(augmentations).__name__}."
+            )
+        unknown = [m for m in augmentations if m not in shapes]
+        if unknown:
+            raise ValueError(
+                f"augmentations names modalities {unknown} that are not in the data "
+                f"({list(shapes)}). Use the modality names of X."
+            )
+        self.pipelines = {}
+        for name, shape in shapes.items():
+            spec = augmentations.get(name)
+            if spec is None:
+                spec = default_augmentations(name, len(shape) + 1)
+            if isinstance(spec, (str, tuple)) or callable(spec):
+                spec = [spec]
+            self.pipelines[name] = [_resolve_one(name, item) for item in spec]
+
+    def __call__(self, batch, generator):
+        """Return an augmented copy of ``batch`` (dict of str to tensor)."""
+        out = {}
+        for name, x in batch.items():
+            for fn in self.pipelines.get(name, []):
+                x = fn(x, generator=generator)
+            out[name] = x
+        return out
+
+    def __repr__(self):
+        names = {
+            m: [getattr(getattr(f, "func", f), "__name__", repr(f)) for f in fns]
+            for m, fns in self.pipelines.items()
+        }
+        return f"Augmenter({names})"

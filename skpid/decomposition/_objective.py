@@ -1,0 +1,167 @@
+"""The training objective of :class:`PIDDecomposer`, with its jointly trained critics."""
+
+from itertools import combinations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..losses import club, correlation_matrix, gaussian_nll, info_nce
+from ..nn import GaussianCritic
+
+__all__ = ["DEFAULT_LOSS_WEIGHTS", "PIDObjective"]
+
+#: Weight of each term of the objective; ``supervised`` is used only in supervised mode.
+DEFAULT_LOSS_WEIGHTS = {
+    "redundant": 1.0,
+    "unique": 1.0,
+    "synergy": 1.0,
+    "mi_unique": 1.0,
+    "mi_synergy": 1.0,
+    "decorrelation": 1.0,
+    "supervised": 1.0,
+}
+
+
+def _detach(out):
+    return {k: v.detach() for k, v in out.items()}
+
+
+class PIDObjective(nn.Module):
+    """Loss terms that push each head of :class:`skpid.nn.PIDNetwork` onto one PID atom.
+
+    With two augmented views ``a`` and ``b`` of a batch:
+
+    - ``redundant``: cross-modal InfoNCE between ``R_m`` of one view and ``R_n`` of the
+      other, for every pair of modalities: only what both modalities carry aligns.
+    - ``unique``: InfoNCE between ``U_m(a)`` and ``U_m(b)``, mean over modalities.
+    - ``synergy``: InfoNCE between the fused ``S(a)`` and ``S(b)`` (as CoMM).
+    - ``mi_unique``: CLUB estimate of I(U_m; H_{-m}), H_{-m} the representations of all
+      other modalities (detached), so ``U_m`` drops what other modalities also carry.
+    - ``mi_synergy``: CLUB estimate of I(S; H_m) for each single modality (detached), so
+      ``S`` keeps only what needs several modalities at once.
+    - ``decorrelation``: mean squared cross-correlation between blocks (R_m, U_m, S),
+      except between the R_m of different modalities, which should agree.
+    - ``supervised`` (only when the network has a classifier): cross-entropy of its
+      logits on both views.
+
+    The Gaussian critics ``q(block | H)`` of the CLUB terms [1]_ are parameters of this
+    module. They are trained apart, by maximum likelihood on detached representations
+    (:meth:`critic_loss`); the network minimises the CLUB estimate with the critics held
+    fixed. A Gaussian CLUB penalises how much of the block's variance ``H`` explains, so
+    at its minimum ``E[block | H]`` is constant and a linear probe on the block reads
+    nothing of ``H``. Detaching ``H`` keeps the penalty from erasing the information from
+    the other modality's representation instead. (:func:`skpid.losses.nce_club`, the
+    FactorCL variant [2]_, bounds the same quantity with a contrastive critic.)
+
+    Parameters
+    ----------
+    modalities : list of str
+    n_components : dict of str to int
+        Block sizes, as for :class:`skpid.nn.PIDNetwork`.
+    d_model : int
+        Size of the representations ``H_m``.
+    temperature : float, default=0.1
+    weights : dict of str to float or None
+        Overrides of :data:`DEFAULT_LOSS_WEIGHTS`.
+
+    References
+    ----------
+    .. [1] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual
+       information", ICML 2020.
+    .. [2] Liang et al., "Factorized contrastive learning: going beyond multi-view
+       redundancy", NeurIPS 2023.
+    """
+
+    def __init__(self, modalities, n_components, d_model, temperature=0.1, weights=None):
+        super().__init__()
+        self.modalities = list(modalities)
+        self.temperature = temperature
+        self.weights = {**DEFAULT_LOSS_WEIGHTS, **(weights or {})}
+        n_other = d_model * (len(self.modalities) - 1)
+        self.unique_critics = nn.ModuleList(
+            GaussianCritic(n_other, n_components[f"U_{m}"], hidden=d_model) for m in self.modalities
+        )
+        self.synergy_critics = nn.ModuleList(
+            GaussianCritic(d_model, n_components["S"], hidden=d_model) for _ in self.modalities
+        )
+
+    def _other(self, out, m):
+        return torch.cat([out[f"H_{n}"].detach() for n in self.modalities if n != m], dim=1)
+
+    def _critic_pairs(self, out):
+        """(critic, conditioning x, bounded y) of every CLUB term on one view.
+
+        ``y`` is the normalised block that ``transform`` returns, scaled by the square root
+        of its size so that each coordinate has about unit variance; ``x`` is detached.
+        """
+
+        def sphere(z):
+            return F.normalize(z, dim=1) * z.shape[1] ** 0.5
+
+        pairs = []
+        for i, m in enumerate(self.modalities):
+            pairs.append((self.unique_critics[i], self._other(out, m), sphere(out[f"U_{m}"])))
+        for i, m in enumerate(self.modalities):
+            pairs.append((self.synergy_critics[i], out[f"H_{m}"].detach(), sphere(out["S"])))
+        return pairs
+
+    def critic_loss(self, out_a, out_b):
+        """Mean Gaussian negative log-likelihood of the critics, on detached inputs."""
+        losses = [
+            gaussian_nll(*critic(x), y.detach())
+            for out in (out_a, out_b)
+            for critic, x, y in self._critic_pairs(out)
+        ]
+        return torch.stack(losses).mean()
+
+    def _decorrelation(self, out):
+        """Mean over block pairs of the mean squared cross-correlation (one matrix)."""
+        names = [f"R_{m}" for m in self.modalities] + [f"U_{m}" for m in self.modalities]
+        names.append("S")
+        corr = correlation_matrix(torch.cat([out[k] for k in names], dim=1))
+        bounds = np.cumsum([0] + [out[k].shape[1] for k in names])
+        penalties = [
+            corr[bounds[i] : bounds[i + 1], bounds[j] : bounds[j + 1]].pow(2).mean()
+            for i, j in combinations(range(len(names)), 2)
+            # the R_m of different modalities should agree, not decorrelate
+            if not (names[i].startswith("R_") and names[j].startswith("R_"))
+        ]
+        return torch.stack(penalties).mean()
+
+    def forward(self, out_a, out_b, y=None):
+        """Return a dict of the loss terms and their weighted sum under ``"loss"``."""
+        tau, mods = self.temperature, self.modalities
+        terms = {}
+        terms["redundant"] = torch.stack(
+            [
+                0.5
+                * (
+                    info_nce(out_a[f"R_{m}"], out_b[f"R_{n}"], tau)
+                    + info_nce(out_b[f"R_{m}"], out_a[f"R_{n}"], tau)
+                )
+                for m, n in combinations(mods, 2)
+            ]
+        ).mean()
+        terms["unique"] = torch.stack(
+            [info_nce(out_a[f"U_{m}"], out_b[f"U_{m}"], tau) for m in mods]
+        ).mean()
+        terms["synergy"] = info_nce(out_a["S"], out_b["S"], tau)
+        n_mod = len(mods)
+        mi_unique, mi_synergy, decorrelation = [], [], []
+        for out in (out_a, out_b):
+            bounds = [club(*critic(x), y) for critic, x, y in self._critic_pairs(out)]
+            mi_unique += bounds[:n_mod]
+            mi_synergy += bounds[n_mod:]
+            decorrelation.append(self._decorrelation(out))
+        terms["mi_unique"] = torch.stack(mi_unique).mean()
+        terms["mi_synergy"] = torch.stack(mi_synergy).mean()
+        terms["decorrelation"] = torch.stack(decorrelation).mean()
+        if "logits" in out_a and y is not None:
+            y = y.long()
+            terms["supervised"] = 0.5 * (
+                F.cross_entropy(out_a["logits"], y) + F.cross_entropy(out_b["logits"], y)
+            )
+        terms["loss"] = sum(self.weights[k] * v for k, v in terms.items())
+        return terms

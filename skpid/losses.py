@@ -1,0 +1,260 @@
+"""Contrastive objectives and mutual-information bounds, as plain torch functions.
+
+Every function takes batches whose first axis is the sample and returns a scalar tensor
+that can be back-propagated. Representations are compared by cosine similarity where
+the function says so.
+
+References
+----------
+.. [1] van den Oord, Li and Vinyals, "Representation learning with contrastive predictive
+   coding", arXiv:1807.03748, 2018 (InfoNCE).
+.. [2] Radford et al., "Learning transferable visual models from natural language
+   supervision", ICML 2021 (symmetric cross-modal InfoNCE).
+.. [3] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual information",
+   ICML 2020.
+.. [4] Liang et al., "Factorized contrastive learning: going beyond multi-view
+   redundancy", NeurIPS 2023 (NCE-CLUB: CLUB with the critic learned by InfoNCE).
+.. [5] Zbontar et al., "Barlow twins: self-supervised learning via redundancy
+   reduction", ICML 2021 (penalty on a batch cross-correlation matrix).
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "club",
+    "correlation_matrix",
+    "cross_correlation_penalty",
+    "gaussian_nll",
+    "info_nce",
+    "nce_club",
+    "nce_lower_bound",
+]
+
+
+def _check_pair(a, b, name_a, name_b):
+    if not (torch.is_tensor(a) and torch.is_tensor(b)):
+        raise TypeError(
+            f"{name_a} and {name_b} must be torch tensors, got {type(a).__name__} and "
+            f"{type(b).__name__}. Convert with torch.as_tensor."
+        )
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(
+            f"{name_a} and {name_b} must be 2-D (batch, features), got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}. Flatten the trailing axes first."
+        )
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_a} and {name_b} must hold the same samples (same batch size), got "
+            f"{a.shape[0]} and {b.shape[0]} rows. Pair the i-th row of one with the i-th "
+            "row of the other."
+        )
+    if a.shape[0] < 2:
+        raise ValueError(
+            f"A contrastive loss needs at least 2 samples per batch, got {a.shape[0]}. "
+            "Use a larger batch."
+        )
+
+
+def info_nce(z1, z2, temperature=0.1, symmetric=True):
+    """InfoNCE loss between two paired batches, on cosine similarity.
+
+    Row ``i`` of ``z1`` and row ``i`` of ``z2`` are a positive pair; every other row of
+    the batch is a negative. ``log(batch) - info_nce`` is a lower bound of the mutual
+    information between the two representations [1]_; the symmetric form averages the
+    two directions as in CLIP [2]_.
+
+    Parameters
+    ----------
+    z1, z2 : torch.Tensor of shape (batch, dim1) and (batch, dim2)
+        Paired representations; ``dim1`` must equal ``dim2``.
+    temperature : float, default=0.1
+        Softmax temperature (> 0); 0.1 is the value used by CoMM.
+    symmetric : bool, default=True
+        Average the ``z1 -> z2`` and ``z2 -> z1`` cross-entropies.
+
+    Returns
+    -------
+    loss : torch.Tensor of shape ()
+        Mean cross-entropy of identifying the positive among the batch.
+    """
+    _check_pair(z1, z2, "z1", "z2")
+    if z1.shape[1] != z2.shape[1]:
+        raise ValueError(
+            f"z1 and z2 must have the same dimension to be compared by cosine similarity, "
+            f"got {z1.shape[1]} and {z2.shape[1]}. Project them to a common size first."
+        )
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}.")
+    logits = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).T / temperature
+    target = torch.arange(len(z1), device=z1.device)
+    loss = F.cross_entropy(logits, target)
+    if symmetric:
+        loss = 0.5 * (loss + F.cross_entropy(logits.T, target))
+    return loss
+
+
+def _check_scores(scores):
+    if not torch.is_tensor(scores) or scores.ndim != 2 or scores.shape[0] != scores.shape[1]:
+        shape = tuple(scores.shape) if torch.is_tensor(scores) else type(scores).__name__
+        raise ValueError(
+            "scores must be a square tensor (batch, batch) of critic values f(x_i, y_j), "
+            f"got {shape}. Evaluate the critic on every pair of the batch."
+        )
+    if scores.shape[0] < 2:
+        raise ValueError(
+            f"A contrastive bound needs at least 2 samples per batch, got {scores.shape[0]}."
+        )
+
+
+def nce_lower_bound(scores):
+    """InfoNCE lower bound of I(X; Y) from a matrix of critic scores.
+
+    ``scores[i, j] = f(x_i, y_j)``; the diagonal holds the jointly drawn pairs. The bound is
+    ``log(batch) + mean_i log softmax_j(scores[i, :])[i]`` [1]_. A critic is trained by
+    maximising it.
+
+    Parameters
+    ----------
+    scores : torch.Tensor of shape (batch, batch)
+        Critic values of every pair.
+
+    Returns
+    -------
+    bound : torch.Tensor of shape ()
+        Lower bound in nats, at most ``log(batch)``.
+    """
+    _check_scores(scores)
+    n = scores.shape[0]
+    return math.log(n) + torch.diagonal(F.log_softmax(scores, dim=1)).mean()
+
+
+def nce_club(scores):
+    """NCE-CLUB upper-bound estimate of I(X; Y) from a matrix of critic scores.
+
+    CLUB [3]_ bounds mutual information from above by the gap between the (log-)density
+    ratio on joint pairs and on independent pairs. NCE-CLUB [4]_ uses for that ratio a
+    critic trained separately by :func:`nce_lower_bound`, so this is
+    ``mean_i f(x_i, y_i) - mean_{i != j} f(x_i, y_j)``. Minimise it with respect to the
+    representations while the critic is held fixed (train the critic in its own step).
+
+    Parameters
+    ----------
+    scores : torch.Tensor of shape (batch, batch)
+        Critic values of every pair; the diagonal holds the jointly drawn pairs.
+
+    Returns
+    -------
+    estimate : torch.Tensor of shape ()
+        Zero when the critic scores joint and independent pairs alike.
+    """
+    _check_scores(scores)
+    n = scores.shape[0]
+    positive = torch.diagonal(scores).mean()
+    negative = (scores.sum() - torch.diagonal(scores).sum()) / (n * (n - 1))
+    return positive - negative
+
+
+def _check_gaussian(mu, logvar, y):
+    _check_pair(mu, y, "mu", "y")
+    if mu.shape != y.shape or logvar.shape != y.shape:
+        raise ValueError(
+            f"mu, logvar and y must have the same shape (batch, dim), got {tuple(mu.shape)}, "
+            f"{tuple(logvar.shape)} and {tuple(y.shape)}."
+        )
+
+
+def gaussian_nll(mu, logvar, y):
+    """Negative log-likelihood of ``y`` under ``N(mu, exp(logvar))``, up to a constant.
+
+    Trains the variational network ``q(y | x) = N(mu(x), diag(exp(logvar(x))))`` of
+    :func:`club` by maximum likelihood [3]_.
+
+    Parameters
+    ----------
+    mu, logvar, y : torch.Tensor of shape (batch, dim)
+        Predicted mean and log-variance of ``y`` given ``x``, and the observed ``y``.
+
+    Returns
+    -------
+    nll : torch.Tensor of shape ()
+        Mean over the batch of ``sum_d ((y - mu)^2 / exp(logvar) + logvar) / 2``.
+    """
+    _check_gaussian(mu, logvar, y)
+    return 0.5 * ((y - mu).pow(2) / logvar.exp() + logvar).sum(1).mean()
+
+
+def club(mu, logvar, y):
+    """CLUB upper-bound estimate of I(X; Y) with a Gaussian variational ``q(y | x)`` [3]_.
+
+    ``E_p(x,y)[log q(y|x)] - E_p(x)E_p(y)[log q(y|x)]``, the second expectation over every
+    pair of the batch. With the mean fixed by a trained regressor ``mu(x)``, it grows with
+    how much of ``y``'s variance ``x`` explains: it is zero when ``E[y | x]`` does not
+    depend on ``x`` (then no linear probe on ``y`` can read anything about ``x`` from its
+    mean). Minimise it with respect to ``y`` while ``q`` is trained by :func:`gaussian_nll`.
+
+    Parameters
+    ----------
+    mu, logvar : torch.Tensor of shape (batch, dim)
+        Output of the variational network on ``x``.
+    y : torch.Tensor of shape (batch, dim)
+        The representation whose information about ``x`` is bounded.
+
+    Returns
+    -------
+    estimate : torch.Tensor of shape ()
+        In nats; zero in expectation when ``q`` ignores ``x``.
+    """
+    _check_gaussian(mu, logvar, y)
+    inv_var = (-logvar).exp()
+    positive = -0.5 * ((y - mu).pow(2) * inv_var).sum(1)
+    # mean over j of (y_j - mu_i)^2, from the first two moments of y over the batch
+    y_mean, y_sq_mean = y.mean(0, keepdim=True), y.pow(2).mean(0, keepdim=True)
+    all_pairs = y_sq_mean - 2 * mu * y_mean + mu.pow(2)
+    negative = -0.5 * (all_pairs * inv_var).sum(1)
+    return (positive - negative).mean()
+
+
+def correlation_matrix(z, eps=1e-5):
+    """Correlation matrix of the columns of ``z`` over the batch.
+
+    Parameters
+    ----------
+    z : torch.Tensor of shape (batch, dim)
+    eps : float, default=1e-5
+        Added to the variance so that constant features do not divide by zero.
+
+    Returns
+    -------
+    corr : torch.Tensor of shape (dim, dim)
+    """
+    if not torch.is_tensor(z) or z.ndim != 2 or z.shape[0] < 2:
+        raise ValueError("z must be a (batch, dim) tensor with at least 2 rows.")
+    z = (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + eps)
+    return z.T @ z / z.shape[0]
+
+
+def cross_correlation_penalty(a, b, eps=1e-5):
+    """Mean squared cross-correlation between the features of two batches.
+
+    Each feature is standardised over the batch, then the (dim_a, dim_b) correlation
+    matrix ``a_std.T @ b_std / batch`` is formed as in Barlow Twins [5]_; its mean square
+    is zero when no feature of ``a`` is linearly correlated with a feature of ``b``.
+
+    Parameters
+    ----------
+    a, b : torch.Tensor of shape (batch, dim_a) and (batch, dim_b)
+        Two blocks computed from the same samples.
+    eps : float, default=1e-5
+        Added to the variance so that constant features do not divide by zero.
+
+    Returns
+    -------
+    penalty : torch.Tensor of shape ()
+        Mean of the squared correlations, in [0, 1].
+    """
+    _check_pair(a, b, "a", "b")
+    corr = correlation_matrix(torch.cat([a, b], dim=1), eps)[: a.shape[1], a.shape[1] :]
+    return corr.pow(2).mean()

@@ -1,0 +1,99 @@
+"""The network of :class:`skpid.decomposition.PIDDecomposer`: one head per PID atom."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._encoders import make_encoder
+from ._fusion import TokenFusion
+from ._heads import ProjectionHead
+
+__all__ = ["PIDNetwork"]
+
+
+class PIDNetwork(nn.Module):
+    """Encoders per modality, redundancy/unique heads per modality, a fused synergy head.
+
+    For each modality ``m`` an encoder (chosen from the trailing shape) gives tokens,
+    flattened and projected into a representation ``H_m``; heads map ``H_m`` to the
+    redundancy embedding ``R_m`` and the unique embedding ``U_m``. A transformer over the
+    tokens of all modalities (:class:`TokenFusion`) feeds the synergy head ``S``.
+
+    Parameters
+    ----------
+    shapes : dict of str to tuple
+        Trailing shape of each modality, ``(channels, times)`` or ``(features,)``.
+    n_components : dict of str to int
+        Size of each block: ``"R"``, ``"S"`` and ``"U_<modality>"`` for every modality.
+    d_model : int, default=64
+        Token, representation and hidden size.
+    n_tokens : int, default=8
+        Tokens per time-series modality (half as many for tabular ones).
+    n_fusion_layers : int, default=1
+        Transformer layers of the fusion.
+    n_classes : int, default=0
+        When > 0, a linear classifier on the concatenated blocks (supervised mode).
+
+    Shapes
+    ------
+    ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict:
+    ``H_<m>`` ``(batch, d_model)``, ``R_<m>`` ``(batch, n_components["R"])``, ``U_<m>``
+    ``(batch, n_components["U_<m>"])``, ``S`` ``(batch, n_components["S"])`` and, with
+    classes, ``logits`` ``(batch, n_classes)``.
+    """
+
+    def __init__(
+        self, shapes, n_components, d_model=64, n_tokens=8, n_fusion_layers=1, n_classes=0
+    ):
+        super().__init__()
+        self.modalities = list(shapes)
+        self.encoders = nn.ModuleList()
+        self.pools = nn.ModuleList()
+        self.redundant = nn.ModuleList()
+        self.unique = nn.ModuleList()
+        tokens_per_modality = []
+        for name, shape in shapes.items():
+            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens)
+            with torch.no_grad():
+                n_tok = encoder(torch.zeros(2, *shape)).shape[1]
+            tokens_per_modality.append(n_tok)
+            self.encoders.append(encoder)
+            self.pools.append(
+                nn.Sequential(nn.Flatten(), nn.Linear(n_tok * d_model, d_model), nn.GELU())
+            )
+            self.redundant.append(ProjectionHead(d_model, n_components["R"], d_model))
+            self.unique.append(ProjectionHead(d_model, n_components[f"U_{name}"], d_model))
+        self.fusion = TokenFusion(tokens_per_modality, d_model, n_layers=n_fusion_layers)
+        self.synergy = ProjectionHead(d_model, n_components["S"], d_model)
+        n_out = n_components["R"] + n_components["S"]
+        n_out += sum(n_components[f"U_{m}"] for m in self.modalities)
+        self.classifier = nn.Linear(n_out, n_classes) if n_classes > 0 else None
+
+    def forward(self, **X):
+        out, tokens = {}, []
+        for i, name in enumerate(self.modalities):
+            tok = self.encoders[i](X[name])
+            tokens.append(tok)
+            h = self.pools[i](tok)
+            out[f"H_{name}"] = h
+            out[f"R_{name}"] = self.redundant[i](h)
+            out[f"U_{name}"] = self.unique[i](h)
+        out["S"] = self.synergy(self.fusion(tokens))
+        if self.classifier is not None:
+            out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
+        return out
+
+    def blocks(self, out):
+        """The PID blocks from a ``forward`` output, each row on the unit sphere.
+
+        ``R`` is the mean of the normalised per-modality redundancy embeddings (they are
+        aligned by the cross-modal loss); ``U_<m>`` and ``S`` are the normalised unique
+        and synergy embeddings. Returns a dict in the order R, U_<m>..., S.
+        """
+        blocks = {
+            "R": torch.stack([F.normalize(out[f"R_{m}"], dim=1) for m in self.modalities]).mean(0)
+        }
+        for m in self.modalities:
+            blocks[f"U_{m}"] = F.normalize(out[f"U_{m}"], dim=1)
+        blocks["S"] = F.normalize(out["S"], dim=1)
+        return blocks
