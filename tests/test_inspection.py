@@ -370,3 +370,24 @@ def test_plot_training_curves():
         plot_training_curves("history")
     with pytest.raises(ValueError, match="logy=True"):
         plot_training_curves(hist, logy=True)
+
+
+def test_plot_recovery_accepts_a_recovery_report():
+    from skpid.metrics import component_recovery
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 40)
+    Z = np.column_stack([y + 0.1 * rng.standard_normal(80), rng.standard_normal(80)])
+    report = component_recovery(Z, pd.DataFrame({"a": y}), blocks={"a": [0], "b": [1]})
+    ax = plot_recovery(report).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert ax.texts[0].get_text() == f"{report.scores.iloc[0, 0]:.2f}"
+
+
+def test_training_curves_axis_choices():
+    # A positive curve spanning less than a factor of 3 reads better on a linear axis.
+    flat = [{"epoch": e, "train_loss": 4.85 + 0.001 * e} for e in range(1, 6)]
+    ax = plot_training_curves(flat).axes[0]
+    assert ax.get_yscale() == "linear"
+    ticks = [t for t in ax.get_xticks() if 1 <= t <= 5]
+    assert ticks and all(float(t).is_integer() for t in ticks)
