@@ -35,6 +35,7 @@ __all__ = [
     "amplitude_scale",
     "band_scale",
     "channel_dropout",
+    "common_time_shift",
     "default_augmentations",
     "gaussian_noise",
     "hrf_jitter",
@@ -259,6 +260,47 @@ def hrf_jitter(x, *, generator, max_latency=0.005, low=0.9, high=1.1):
     return gain * _fractional_shift(x, shift)
 
 
+def common_time_shift(batch, *, generator, sfreq, max_shift=2.0):
+    """Shift every time-series modality of a trial by the same delay, in seconds.
+
+    One delay per trial is drawn from ``U(-max_shift, max_shift)`` seconds and applied to
+    every modality listed in ``sfreq`` (fractional shifts, edges repeated), so the timing
+    of one modality relative to another (e.g. the neurovascular delay between an EEG
+    event and the haemodynamic onset) is kept while the absolute time of an event stops
+    telling two trials apart.
+
+    Parameters
+    ----------
+    batch : dict of str to torch.Tensor
+        Modality name to ``(batch, channels, times)`` (other modalities pass through).
+    generator : torch.Generator
+    sfreq : dict of str to float
+        Sampling rate (Hz) of each modality to shift.
+    max_shift : float, default=2.0
+        Largest delay in seconds.
+
+    Returns
+    -------
+    batch_aug : dict of str to torch.Tensor
+    """
+    if max_shift < 0:
+        raise ValueError(f"common_time_shift: max_shift must be >= 0 s, got {max_shift}.")
+    unknown = [m for m in sfreq if m not in batch]
+    if unknown:
+        raise ValueError(
+            f"common_time_shift: sfreq names modalities {unknown} that are not in the batch "
+            f"({list(batch)}); use the modality names of X."
+        )
+    n = len(next(iter(batch.values())))
+    delay = _uniform((n,), -max_shift, max_shift, generator, torch.zeros(()))
+    out = dict(batch)
+    for name, rate in sfreq.items():
+        x = batch[name]
+        _require_time_series("common_time_shift", x)
+        out[name] = _fractional_shift(x, (delay * rate).to(device=x.device, dtype=x.dtype))
+    return out
+
+
 AUGMENTATIONS = {
     "gaussian_noise": gaussian_noise,
     "time_mask": time_mask,
@@ -339,9 +381,12 @@ class Augmenter:
         None) get :func:`default_augmentations`.
     shapes : mapping of str to tuple
         Trailing shape of each modality (``(channels, times)`` or ``(features,)``).
+    shared : list of callable or None, default=None
+        Augmentations of the whole batch dict ``f(batch, *, generator) -> batch`` (e.g.
+        :func:`common_time_shift`), applied first, before the per-modality ones.
     """
 
-    def __init__(self, augmentations, shapes):
+    def __init__(self, augmentations, shapes, shared=None):
         augmentations = {} if augmentations is None else augmentations
         if not isinstance(augmentations, Mapping):
             raise TypeError(
@@ -354,6 +399,10 @@ class Augmenter:
                 f"augmentations names modalities {unknown} that are not in the data "
                 f"({list(shapes)}). Use the modality names of X."
             )
+        self.shared = list(shared or [])
+        for fn in self.shared:
+            if not callable(fn):
+                raise TypeError(f"shared augmentations must be callables, got {fn!r}.")
         self.pipelines = {}
         for name, shape in shapes.items():
             spec = augmentations.get(name)
@@ -365,6 +414,8 @@ class Augmenter:
 
     def __call__(self, batch, generator):
         """Return an augmented copy of ``batch`` (dict of str to tensor)."""
+        for fn in self.shared:
+            batch = fn(batch, generator=generator)
         out = {}
         for name, x in batch.items():
             for fn in self.pipelines.get(name, []):
@@ -377,4 +428,5 @@ class Augmenter:
             m: [getattr(getattr(f, "func", f), "__name__", repr(f)) for f in fns]
             for m, fns in self.pipelines.items()
         }
-        return f"Augmenter({names})"
+        shared = [getattr(getattr(f, "func", f), "__name__", repr(f)) for f in self.shared]
+        return f"Augmenter({names}, shared={shared})" if shared else f"Augmenter({names})"

@@ -11,6 +11,7 @@ from skpid.augment import (
     amplitude_scale,
     band_scale,
     channel_dropout,
+    common_time_shift,
     default_augmentations,
     gaussian_noise,
     hrf_jitter,
@@ -171,3 +172,42 @@ def test_augmenter_errors(spec, error, match):
 def test_bad_parameters_raise(fn, kwargs):
     with pytest.raises(ValueError, match=fn.__name__):
         fn(_x(), generator=_gen(), **kwargs)
+
+
+def test_common_time_shift_keeps_relative_timing_across_rates():
+    n = 32
+    eeg = torch.zeros(n, 2, 1000)  # 10 s at 100 Hz, event at 4 s
+    eeg[:, :, 400] = 1.0
+    fnirs = torch.zeros(n, 3, 200)  # 20 s at 10 Hz, onset at 6 s
+    fnirs[:, :, 60] = 1.0
+    batch = {"eeg": eeg, "fnirs": fnirs, "tab": torch.ones(n, 4)}
+    sfreq = {"eeg": 100.0, "fnirs": 10.0}
+    out = common_time_shift(batch, generator=_gen(), sfreq=sfreq, max_shift=2.0)
+    event = out["eeg"][:, 0].argmax(1) / 100.0
+    onset = out["fnirs"][:, 0].argmax(1) / 10.0
+    assert (event - 4.0).abs().max() <= 2.0 and (event - 4.0).std() > 0.5  # moved
+    assert ((onset - event) - 2.0).abs().max() <= 0.1 + 1e-6  # delay kept
+    assert torch.equal(out["tab"], batch["tab"]) and torch.equal(batch["eeg"], eeg)
+    again = common_time_shift(batch, generator=_gen(), sfreq=sfreq, max_shift=2.0)
+    assert torch.equal(again["fnirs"], out["fnirs"])
+    with pytest.raises(ValueError, match="not in the batch"):
+        common_time_shift(batch, generator=_gen(), sfreq={"meg": 100.0})
+    with pytest.raises(ValueError, match="max_shift"):
+        common_time_shift(batch, generator=_gen(), sfreq=sfreq, max_shift=-1.0)
+
+
+def test_augmenter_applies_shared_augmentations_first():
+    batch = {"eeg": _x((4, 3, 200)), "fnirs": _x((4, 2, 50), 1)}
+    shapes = {k: tuple(v.shape[1:]) for k, v in batch.items()}
+    calls = []
+
+    def shared(b, *, generator):
+        calls.append(sorted(b))
+        return {k: v + 1 for k, v in b.items()}
+
+    out = Augmenter({"eeg": [], "fnirs": []}, shapes, shared=[shared])(batch, _gen())
+    assert calls == [["eeg", "fnirs"]]
+    assert torch.equal(out["eeg"], batch["eeg"] + 1)
+    assert "shared=['shared']" in repr(Augmenter(None, shapes, shared=[shared]))
+    with pytest.raises(TypeError, match="callables"):
+        Augmenter(None, shapes, shared=[3])

@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from skpid.decomposition import PIDDecomposer
+from skpid.decomposition._training import apply_scaling
 
 FAST = {"max_epochs": 2, "hidden_size": 16, "n_tokens": 4, "random_state": 0}
 
@@ -274,3 +275,45 @@ def test_isolates_synergy_and_stops_leaks(bits_recovery):
     assert acc.loc["S", "S"] >= 0.75, acc
     off = acc.to_numpy()[~np.eye(4, dtype=bool)]
     assert off.max() <= 0.6, acc
+
+
+def _haemodynamic(n=160, seed=0):
+    """EEG noise and fNIRS (HbO, HbR) pairs whose response amplitude is one of 2 levels."""
+    rng = np.random.RandomState(seed)
+    level = rng.randint(0, 2, n)
+    t = np.arange(40)
+    onset = rng.uniform(5, 25, (n, 1))
+    response = np.exp(-((t - onset - 5) ** 2) / 18) * np.where(level, 2.0, 0.5)[:, None]
+    fnirs = 0.3 * rng.randn(n, 4, 40)
+    fnirs[:, 0::2] += response[:, None]
+    fnirs[:, 1::2] -= 0.3 * response[:, None]
+    X = SliceDict(eeg=rng.randn(n, 4, 64).astype(np.float32), fnirs=fnirs.astype(np.float32))
+    return X, level
+
+
+def test_auxiliary_targets_are_recorded_and_can_be_turned_off():
+    X, _ = _haemodynamic(24)
+    dec = PIDDecomposer(**FAST).fit(X)
+    assert "train_auxiliary" in dec.net_.history[-1]
+    assert set(dec.net_.module_.targets) == {"eeg", "fnirs"}
+    off = PIDDecomposer(auxiliary_targets=False, **FAST).fit(X)
+    assert "train_auxiliary" not in off.net_.history[-1]
+    # an odd fNIRS channel count has no (HbO, HbR) pairs: only EEG gets a target
+    assert set(PIDDecomposer(**FAST).fit(_series()).net_.module_.targets) == {"eeg"}
+    with pytest.raises(ValueError, match="unknown terms"):
+        PIDDecomposer(loss_weights={"aux": 1.0}, **FAST).fit(X)
+
+
+def test_auxiliary_head_learns_to_predict_the_response_amplitude():
+    X, level = _haemodynamic()
+    params = {**FAST, "max_epochs": 15, "batch_size": 32}
+    dec = PIDDecomposer(**params).fit(X)
+    module = dec.net_.module_.train()  # in training mode the network computes its targets
+    scaled = apply_scaling(dict(X), dec.scaling_)
+    with torch.no_grad():
+        out = module(**{m: torch.as_tensor(x) for m, x in scaled.items()})
+    predicted, target = out["A_fnirs"][:, 0].numpy(), out["T_fnirs"][:, 0].numpy()
+    assert np.corrcoef(predicted, target)[0, 1] >= 0.8
+    probe = make_pipeline(StandardScaler(), LogisticRegression())
+    blocks = dec.decompose(X)
+    assert cross_val_score(probe, blocks["U_fnirs"], level, cv=4).mean() >= 0.85

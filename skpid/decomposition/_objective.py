@@ -12,7 +12,8 @@ from ..nn import GaussianCritic
 
 __all__ = ["DEFAULT_LOSS_WEIGHTS", "PIDObjective"]
 
-#: Weight of each term of the objective; ``supervised`` is used only in supervised mode.
+#: Weight of each term of the objective; ``supervised`` is used only in supervised mode,
+#: ``auxiliary`` only for modalities with physiological targets.
 DEFAULT_LOSS_WEIGHTS = {
     "redundant": 1.0,
     "unique": 1.0,
@@ -21,7 +22,15 @@ DEFAULT_LOSS_WEIGHTS = {
     "mi_synergy": 1.0,
     "decorrelation": 1.0,
     "supervised": 1.0,
+    # the targets are a few standardised numbers, whose squared error is small next to
+    # the InfoNCE terms (log batch size at chance); 5 lets them shape the unique blocks
+    "auxiliary": 5.0,
 }
+
+
+def _standardise(t):
+    """Zero mean, unit variance per column over the batch (constant columns stay 0)."""
+    return (t - t.mean(0)) / t.std(0).clamp_min(1e-6)
 
 
 def _detach(out):
@@ -43,6 +52,11 @@ class PIDObjective(nn.Module):
       ``S`` keeps only what needs several modalities at once.
     - ``decorrelation``: mean squared cross-correlation between blocks (R_m, U_m, S),
       except between the R_m of different modalities, which should agree.
+    - ``auxiliary`` (only for modalities with physiological targets, see
+      :mod:`skpid.nn._targets`): mean squared error of the linear prediction ``A_m`` from
+      ``U_m`` of the target ``T_m`` computed from the input, standardised over the batch;
+      it anchors ``U_m`` on a physiological quantity that the contrastive terms alone
+      may trade for trial-identifying detail.
     - ``supervised`` (only when the network has a classifier): cross-entropy of its
       logits on both views.
 
@@ -158,6 +172,14 @@ class PIDObjective(nn.Module):
         terms["mi_unique"] = torch.stack(mi_unique).mean()
         terms["mi_synergy"] = torch.stack(mi_synergy).mean()
         terms["decorrelation"] = torch.stack(decorrelation).mean()
+        auxiliary = [
+            F.mse_loss(out[f"A_{m}"], _standardise(out[f"T_{m}"]))
+            for out in (out_a, out_b)
+            for m in mods
+            if f"T_{m}" in out
+        ]
+        if auxiliary:
+            terms["auxiliary"] = torch.stack(auxiliary).mean()
         if "logits" in out_a and y is not None:
             y = y.long()
             terms["supervised"] = 0.5 * (

@@ -23,7 +23,7 @@ from skorch.helper import predefined_split
 
 from .._multimodal import check_multimodal, n_trials, signature
 from ..augment import Augmenter
-from ..nn import PIDNetwork
+from ..nn import PIDNetwork, compute_target, target_kind
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
 from ._training import (
     ContrastiveNet,
@@ -60,6 +60,10 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
       modalities together is left.
     - A cross-correlation penalty between blocks keeps them from sharing linear
       directions.
+    - Physiological auxiliary targets (``auxiliary_targets=True``): ``U_eeg`` predicts the
+      event-related band power of the EEG, ``U_fnirs`` the CBSI haemodynamic amplitude
+      [5]_, both computed once from the clean standardised trials (see
+      :mod:`skpid.nn._targets`), as the design's physiology table links them.
 
     The Gaussian critics of the CLUB bounds are trained jointly, by maximum likelihood,
     with their own optimizer (learning rate ``3 * lr``); the network minimises the
@@ -92,7 +96,8 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         coarse, high-variance structure over fine detail.
     loss_weights : dict or None, default=None
         Overrides of the term weights ``{"redundant", "unique", "synergy", "mi_unique",
-        "mi_synergy", "decorrelation", "supervised"}``, all 1.0 by default. Raising the
+        "mi_synergy", "decorrelation", "auxiliary", "supervised"}``, all 1.0 by default
+        except ``auxiliary`` (5.0). Raising the
         penalties (e.g. 5-10) reduces leaks between blocks at the cost of what each block
         recovers.
     augmentations : dict or None, default=None
@@ -101,6 +106,13 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         ``f(x, *, generator)``; an empty list turns augmentation off for that modality.
         Modalities left out get :func:`skpid.augment.default_augmentations` (chosen from
         the name: ``"eeg"``, ``"nirs"``, other time series, tabular).
+    auxiliary_targets : bool, default=True
+        Physiological auxiliary targets computed from the input (no labels): the unique
+        block of a time-series modality named like ``"eeg"`` learns to predict the
+        largest short-time power in octave bands (the dominant rhythm of an event
+        burst), that of one named like ``"nirs"`` (HbO, HbR channel pairs) the amplitude
+        of the CBSI haemodynamic signal (see :mod:`skpid.nn._targets`), with weight
+        ``loss_weights["auxiliary"]``. Other modalities get none.
     supervised : bool, default=False
         When True, ``fit`` needs ``y`` and adds a linear classifier on the concatenated
         blocks, trained with cross-entropy (weight ``loss_weights["supervised"]``) on
@@ -164,6 +176,9 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
     .. [3] Dufumier et al., "What to align in multimodal contrastive learning?", ICLR 2025.
     .. [4] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual
        information", ICML 2020.
+    .. [5] Cui, Bray and Reiss, "Functional near infrared spectroscopy (NIRS) signal
+       improvement based on negative correlation between oxygenated and deoxygenated
+       hemoglobin dynamics", NeuroImage 49(4), 2010.
 
     Examples
     --------
@@ -182,6 +197,7 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
         "augmentations": [None, dict],
+        "auxiliary_targets": ["boolean"],
         "supervised": ["boolean"],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
@@ -204,6 +220,7 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         temperature=0.1,
         loss_weights=None,
         augmentations=None,
+        auxiliary_targets=True,
         supervised=False,
         max_epochs=30,
         batch_size="auto",
@@ -222,6 +239,7 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         self.temperature = temperature
         self.loss_weights = loss_weights
         self.augmentations = augmentations
+        self.auxiliary_targets = auxiliary_targets
         self.supervised = supervised
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -381,6 +399,15 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
         scaled = apply_scaling(data, self.scaling_)
 
+        targets = {}
+        if self.auxiliary_targets:
+            targets = {m: target_kind(m, shape) for m, shape in signature(data).items()}
+            targets = {m: kind for m, kind in targets.items() if kind is not None}
+        # targets of the clean trials, computed once (the augmenter leaves these keys alone)
+        scaled.update(
+            {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in targets.items()}
+        )
+
         def subset(idx):
             return {m: x[idx] for m, x in scaled.items()}, None if y_enc is None else y_enc[idx]
 
@@ -392,6 +419,8 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
             "mi_synergy",
             "decorrelation",
         ]
+        if targets:
+            terms.append("auxiliary")
         if self.supervised:
             terms.append("supervised")
         callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
@@ -419,6 +448,7 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
             module__n_tokens=self.n_tokens,
             module__n_fusion_layers=self.n_fusion_layers,
             module__n_classes=0 if y_enc is None else len(self.classes_),
+            module__targets=targets,
             criterion=PIDObjective,
             criterion__modalities=modalities,
             criterion__n_components=sizes,

@@ -4,6 +4,7 @@ from ._encoders import MLPEncoder, TemporalConvEncoder, make_encoder
 from ._fusion import TokenFusion
 from ._heads import GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
+from ._targets import compute_target, haemodynamic_amplitude, peak_band_power, target_kind
 
 __all__ = [
     "GaussianCritic",
@@ -13,5 +14,9 @@ __all__ = [
     "SeparableCritic",
     "TemporalConvEncoder",
     "TokenFusion",
+    "compute_target",
+    "haemodynamic_amplitude",
     "make_encoder",
+    "peak_band_power",
+    "target_kind",
 ]

@@ -15,6 +15,7 @@ References
    keep the model small).
 """
 
+import torch
 from torch import nn
 
 __all__ = ["MLPEncoder", "TemporalConvEncoder", "make_encoder"]
@@ -25,9 +26,10 @@ class TemporalConvEncoder(nn.Module):
 
     Spatial filters (a 1x1 convolution mixing the channels into a few virtual channels)
     feed a bank of temporal FIR filters applied with a stride, then a GELU and average
-    pooling: each filter's rectified output pooled over time is a band-power envelope, as
-    in ShallowConvNet [1]_ (rectifying after a strided filter still measures the power of
-    a narrow band, even above the reduced rate's Nyquist frequency). A second strided
+    pooling (or, with ``power=True``, squaring, average pooling and a log,
+    :class:`LogPower`): each filter's rectified output pooled over time is a band-power
+    envelope, as in ShallowConvNet [1]_ (rectifying after a strided filter still measures
+    the power of a narrow band, even above the reduced rate's Nyquist frequency). A second strided
     convolution mixes the envelopes and adaptive pooling leaves ``n_tokens`` time tokens.
     Dense rather than depthwise convolutions are used: on CPU they are an order of
     magnitude faster in PyTorch at these sizes, while the spatial bottleneck keeps the
@@ -43,13 +45,17 @@ class TemporalConvEncoder(nn.Module):
         Number of temporal filters, which is also the token size.
     n_tokens : int, default=8
         Number of output tokens (time segments).
+    power : bool, default=False
+        Square-pool-log envelopes (log band power, as ShallowConvNet) instead of
+        GELU-pool; used by :class:`skpid.nn.PIDNetwork`, where it lets the EEG encoder
+        read band power and lateralisation more directly.
 
     Shapes
     ------
     input ``(batch, n_channels, n_times)``, output ``(batch, n_tokens, d_model)``.
     """
 
-    def __init__(self, n_channels, n_times, d_model=64, n_tokens=8):
+    def __init__(self, n_channels, n_times, d_model=64, n_tokens=8, power=False):
         super().__init__()
         n_spatial = min(n_channels, max(8, d_model // 8))
         stride = max(1, round(n_times / 125))
@@ -59,15 +65,40 @@ class TemporalConvEncoder(nn.Module):
         self.net = nn.Sequential(
             nn.Conv1d(n_channels, n_spatial, 1),
             nn.Conv1d(n_spatial, d_model, kernel, stride=stride, padding=kernel // 2),
-            nn.GELU(),
-            nn.AvgPool1d(pool, ceil_mode=True) if pool > 1 else nn.Identity(),
+            *self._envelope(power, pool),
             nn.Conv1d(d_model, d_model, 5, stride=2, padding=2),
             nn.GELU(),
             nn.AdaptiveAvgPool1d(n_tokens),
         )
 
+    @staticmethod
+    def _envelope(power, pool):
+        if power:
+            return [LogPower(pool)]
+        return [nn.GELU(), nn.AvgPool1d(pool, ceil_mode=True) if pool > 1 else nn.Identity()]
+
     def forward(self, x):
         return self.net(x).transpose(1, 2)
+
+
+class LogPower(nn.Module):
+    """Square, average over ``pool`` samples, log: the log band power of filtered input.
+
+    The square-pool-log nonlinearity of ShallowConvNet [1]_; ``log`` is applied to
+    ``power + 1e-2`` (in units of the standardised input) so that silent (e.g. masked)
+    stretches stay finite and the gradient stays bounded.
+
+    Shapes
+    ------
+    input ``(batch, filters, times)``, output ``(batch, filters, ceil(times / pool))``.
+    """
+
+    def __init__(self, pool=1):
+        super().__init__()
+        self.pool = nn.AvgPool1d(pool, ceil_mode=True) if pool > 1 else nn.Identity()
+
+    def forward(self, x):
+        return torch.log(self.pool(x * x) + 1e-2)
 
 
 class MLPEncoder(nn.Module):
@@ -103,7 +134,7 @@ class MLPEncoder(nn.Module):
         return self.net(x).view(x.shape[0], self.n_tokens, self.d_model)
 
 
-def make_encoder(shape, d_model=64, n_tokens=8):
+def make_encoder(shape, d_model=64, n_tokens=8, power=False):
     """Encoder for one modality from its trailing shape.
 
     Parameters
@@ -114,13 +145,17 @@ def make_encoder(shape, d_model=64, n_tokens=8):
         Token size.
     n_tokens : int, default=8
         Tokens of a time series; tabular modalities get ``max(1, n_tokens // 2)``.
+    power : bool, default=False
+        Log-power envelopes in the time-series encoder (see :class:`TemporalConvEncoder`).
 
     Returns
     -------
     encoder : TemporalConvEncoder or MLPEncoder
     """
     if len(shape) == 2:
-        return TemporalConvEncoder(shape[0], shape[1], d_model=d_model, n_tokens=n_tokens)
+        return TemporalConvEncoder(
+            shape[0], shape[1], d_model=d_model, n_tokens=n_tokens, power=power
+        )
     if len(shape) == 1:
         return MLPEncoder(shape[0], d_model=d_model, n_tokens=max(1, n_tokens // 2))
     raise ValueError(

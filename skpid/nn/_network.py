@@ -7,6 +7,7 @@ from torch import nn
 from ._encoders import make_encoder
 from ._fusion import TokenFusion
 from ._heads import ProjectionHead
+from ._targets import TARGETS
 
 __all__ = ["PIDNetwork"]
 
@@ -33,17 +34,31 @@ class PIDNetwork(nn.Module):
         Transformer layers of the fusion.
     n_classes : int, default=0
         When > 0, a linear classifier on the concatenated blocks (supervised mode).
+    targets : dict of str to str or None, default=None
+        Modality name to a kind of physiological auxiliary target (a key of
+        :data:`skpid.nn._targets.TARGETS`). For each, the forward pass computes the target
+        from the input (``T_<m>``, no gradient; or takes it from ``X["target_<m>"]``) and
+        a linear prediction of it from the normalised unique block (``A_<m>``). In
+        evaluation mode both are left out unless ``X["target_<m>"]`` is given.
 
     Shapes
     ------
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict:
     ``H_<m>`` ``(batch, d_model)``, ``R_<m>`` ``(batch, n_components["R"])``, ``U_<m>``
     ``(batch, n_components["U_<m>"])``, ``S`` ``(batch, n_components["S"])`` and, with
-    classes, ``logits`` ``(batch, n_classes)``.
+    classes, ``logits`` ``(batch, n_classes)``; with targets, ``T_<m>`` and ``A_<m>``
+    ``(batch, n_target_features)``.
     """
 
     def __init__(
-        self, shapes, n_components, d_model=64, n_tokens=8, n_fusion_layers=1, n_classes=0
+        self,
+        shapes,
+        n_components,
+        d_model=64,
+        n_tokens=8,
+        n_fusion_layers=1,
+        n_classes=0,
+        targets=None,
     ):
         super().__init__()
         self.modalities = list(shapes)
@@ -53,7 +68,7 @@ class PIDNetwork(nn.Module):
         self.unique = nn.ModuleList()
         tokens_per_modality = []
         for name, shape in shapes.items():
-            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens)
+            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens, power=True)
             with torch.no_grad():
                 n_tok = encoder(torch.zeros(2, *shape)).shape[1]
             tokens_per_modality.append(n_tok)
@@ -68,6 +83,12 @@ class PIDNetwork(nn.Module):
         n_out = n_components["R"] + n_components["S"]
         n_out += sum(n_components[f"U_{m}"] for m in self.modalities)
         self.classifier = nn.Linear(n_out, n_classes) if n_classes > 0 else None
+        self.targets = dict(targets or {})
+        self.predictors = nn.ModuleDict()
+        for name, kind in self.targets.items():
+            with torch.no_grad():
+                n_target = TARGETS[kind](torch.randn(2, *shapes[name])).shape[1]
+            self.predictors[name] = nn.Linear(n_components[f"U_{name}"], n_target)
 
     def forward(self, **X):
         out, tokens = {}, []
@@ -78,10 +99,25 @@ class PIDNetwork(nn.Module):
             out[f"H_{name}"] = h
             out[f"R_{name}"] = self.redundant[i](h)
             out[f"U_{name}"] = self.unique[i](h)
+            # in evaluation (transform) the targets are skipped unless given: they cost time
+            if name in self.targets and (self.training or f"target_{name}" in X):
+                out[f"T_{name}"] = self.target(name, X)
+                u = out[f"U_{name}"]
+                out[f"A_{name}"] = self.predictors[name](F.normalize(u, dim=1) * u.shape[1] ** 0.5)
         out["S"] = self.synergy(self.fusion(tokens))
         if self.classifier is not None:
             out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
         return out
+
+    def target(self, name, X):
+        """Auxiliary target of modality ``name``: ``X["target_<name>"]`` when given
+        (precomputed on the clean trials, cheaper than on every view), else computed from
+        ``X[name]``; no gradient."""
+        given = X.get(f"target_{name}")
+        if given is not None:
+            return given
+        with torch.no_grad():
+            return TARGETS[self.targets[name]](X[name])
 
     def blocks(self, out):
         """The PID blocks from a ``forward`` output, each row on the unit sphere.
