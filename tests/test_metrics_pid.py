@@ -53,26 +53,30 @@ def test_broja_known_decompositions(joint, expected):
 
 
 def test_broja_matches_or_beats_dit():
-    """Same answer as dit on exact cases; on random tables a lower (better) minimum.
+    """Same answer as dit on exact cases; on a random table a lower (better) minimum.
 
     BROJA's union information is a minimum over a convex set: a feasible Q with a lower
-    value is closer to it. dit's cone solver stops early by up to ~1e-2 bit on small
-    random tables (its result varies from run to run), so ours must be no higher, up to
-    our solver's documented accuracy (1e-4 bit after 1,000 steps), and close.
+    value is closer to it. dit's cone solver is not deterministic and stops early on small
+    random tables (seen here: from ~1e-2 bit short up to an invalid R = -0.06 bit), so on
+    the random table ours must be no worse than dit, up to our solver's documented
+    accuracy (1e-4 bit), and a valid decomposition; equality is required on XOR and AND,
+    where dit is reliable.
     """
     dit = pytest.importorskip("dit")
     from dit.pid import PID_BROJA
 
     rng = np.random.default_rng(0)
-    tables = [XOR, AND, rng.dirichlet(np.ones(12)).reshape(2, 3, 2)]
-    for joint in tables:
+    tables = [(XOR, True), (AND, True), (rng.dirichlet(np.ones(12)).reshape(2, 3, 2), False)]
+    for joint, exact in tables:
         outcomes = [tuple(int(v) for v in idx) for idx in np.ndindex(joint.shape)]
         dist = dit.Distribution(outcomes, joint.ravel())
         ref = PID_BROJA(dist, [[0], [1]], [2])
         ours = broja_pid(joint)
         assert ours["R"] >= ref.get_pi(((0,), (1,))) - 1e-4  # R = I1 + I2 - union
-        assert ours["R"] == pytest.approx(ref.get_pi(((0,), (1,))), abs=1e-2)
-        assert ours["S"] == pytest.approx(ref.get_pi(((0, 1),)), abs=1e-2)
+        assert min(ours["R"], ours["U1"], ours["U2"], ours["S"]) >= -1e-4
+        if exact:
+            assert ours["R"] == pytest.approx(ref.get_pi(((0,), (1,))), abs=1e-2)
+            assert ours["S"] == pytest.approx(ref.get_pi(((0, 1),)), abs=1e-2)
 
 
 def test_broja_union_batch_matches_single():
