@@ -1,294 +1,18 @@
-"""CoMM: one fused multimodal representation trained by contrastive modality masking.
+"""CoMM: one fused multimodal representation trained by contrastive modality masking."""
 
-The module also holds :class:`_SelfSupervisedTransformer`, the scikit-learn plumbing
-(input checks, scaling, the skorch net, transform, feature names) shared by the paper
-baselines :class:`CoMM` and :class:`~skpid.decomposition._factorcl.FactorCL`.
-"""
-
-import copy
-from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import ClassVar
 
-import numpy as np
-import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
+from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from .._multimodal import check_multimodal, n_trials, signature
-from ..augment import Augmenter
+from .._multimodal import signature
 from ..losses import info_nce
 from ..nn import TokenFusion, make_encoder
-from ._training import (
-    ContrastiveNet,
-    apply_scaling,
-    fit_scaling,
-    resolve_device,
-    split_train_valid,
-    term_callbacks,
-)
+from ._base import COMMON_CONSTRAINTS, DeepDecomposer
 
 __all__ = ["CoMM", "CoMMNetwork", "CoMMObjective"]
-
-_MIN_TRIALS = 4
-_N_HEADS = 4  # attention heads of the fusion; hidden_size must be a multiple
-
-_COMMON_CONSTRAINTS = {
-    "n_components": [Interval(Integral, 1, None, closed="left")],
-    "modalities": "no_validation",
-    "hidden_size": [Interval(Integral, 4, None, closed="left")],
-    "n_tokens": [Interval(Integral, 1, None, closed="left")],
-    "augmentations": [None, dict],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
-    "lr": [Interval(Real, 0, None, closed="neither")],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
-    "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "device": [str],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
-class _SelfSupervisedTransformer(TransformerMixin, BaseEstimator):
-    """Fit/transform plumbing of the two-view contrastive baselines.
-
-    Subclasses define ``_max_modalities``, ``_make_net_parts(data) -> (module, module
-    kwargs, criterion, criterion kwargs, terms, critic_terms)``, ``_blocks(modalities) ->
-    {block name: width}`` and the module's ``embed(out) -> (batch, total)`` tensor.
-    """
-
-    _max_modalities = None
-    _attention = False  # whether hidden_size feeds multi-head attention
-
-    def _check_input(self, X, reset):
-        """Validate ``X`` into ``{modality: float array}`` (see the class docstring)."""
-        name = type(self).__name__
-        reference = None if reset else self.signature_
-        if sp.issparse(X):
-            raise TypeError(
-                f"{name} does not support sparse input; pass dense arrays (X.toarray())."
-            )
-        if isinstance(X, Mapping):
-            if self.modalities is not None:
-                raise ValueError(
-                    "modalities is only used to split a single array, but X is already a "
-                    "mapping of modality name to array. Leave modalities=None."
-                )
-            data = check_multimodal(
-                X, min_trials=_MIN_TRIALS if reset else 1, min_modalities=2, reference=reference
-            )
-        else:
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                allow_nd=True,
-                dtype=[np.float64, np.float32],
-                ensure_min_samples=_MIN_TRIALS if reset else 1,
-                ensure_min_features=2 if reset else 1,
-            )
-            spec = 2 if self.modalities is None else self.modalities
-            data = check_multimodal(
-                X, modalities=spec, min_trials=1, min_modalities=2, reference=reference
-            )
-        if self._max_modalities is not None and len(data) > self._max_modalities:
-            raise ValueError(
-                f"{name} handles exactly {self._max_modalities} modalities, got {len(data)} "
-                f"({list(data)}). Pass two of them (e.g. {{'eeg': ..., 'fnirs': ...}}), or use "
-                "CoMM or PIDDecomposer, which take any number of modalities."
-            )
-        return data
-
-    def _batch_size(self, n_train, held_out):
-        if self.batch_size == "auto":
-            return min(128, n_train)
-        if self.batch_size > n_train:
-            extra = " (after holding out trials for early stopping)" if held_out else ""
-            raise ValueError(
-                f"batch_size={self.batch_size} is larger than the {n_train} training trials"
-                f"{extra}. Lower batch_size, pass more trials, or use batch_size='auto'."
-            )
-        return int(self.batch_size)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the network on multimodal trials (self-supervised; ``y`` is ignored).
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Modality name to ``(n_trials, n_channels, n_times)`` (time series) or
-            ``(n_trials, n_features)`` (tabular); or one array split along axis 1 by
-            ``modalities``. At least 4 trials.
-        y : None
-            Ignored; present for pipelines.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-
-        Raises
-        ------
-        ValueError
-            Invalid parameters, wrong number of modalities, fewer than 4 trials, NaN/inf
-            values, ``batch_size`` larger than the training trials; each message names
-            the fix.
-        TypeError
-            Sparse input or modality names that are not strings.
-        FloatingPointError
-            The loss became NaN or infinite (the message names the epoch and the value).
-        """
-        if self._attention and self.hidden_size % _N_HEADS:
-            raise ValueError(
-                f"hidden_size={self.hidden_size} must be a multiple of {_N_HEADS} (the "
-                f"attention heads of the fusion); try "
-                f"{_N_HEADS * (self.hidden_size // _N_HEADS + 1)}."
-            )
-        device = resolve_device(self.device)
-        data = self._check_input(X, reset=True)
-        n = n_trials(data)
-        augmenter = Augmenter(self.augmentations, signature(data))
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        train, valid = split_train_valid(n, self.validation_fraction, seed)
-        batch_size = self._batch_size(len(train), valid is not None)
-
-        self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
-        scaled = apply_scaling(data, self.scaling_)
-
-        def subset(idx):
-            return {m: x[idx] for m, x in scaled.items()}
-
-        module, module_kw, criterion, criterion_kw, terms, critic_terms = self._make_net_parts(data)
-        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        callbacks += term_callbacks(terms, valid is not None, train_only=critic_terms)
-        train_split = None
-        if valid is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
-                    ),
-                )
-            )
-            train_split = predefined_split(Dataset(subset(valid), None))
-        if self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-        n_valid = 0 if valid is None else len(valid)
-        self.net_ = ContrastiveNet(
-            module=module,
-            **{f"module__{k}": v for k, v in module_kw.items()},
-            criterion=criterion,
-            **{f"criterion__{k}": v for k, v in criterion_kw.items()},
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            iterator_train__shuffle=True,
-            # a batch of one trial has no negatives; drop the short last batch
-            iterator_train__drop_last=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 2),
-            iterator_valid__drop_last=n_valid % batch_size == 1,
-            callbacks=callbacks,
-            augmenter=augmenter,
-            seed=seed,
-            terms=terms,
-            device=device,
-            verbose=int(self.verbose >= 1),
-        )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net_.fit(subset(train), None)
-        self.modalities_ = list(data)
-        self.signature_ = signature(data)
-        sizes = self._blocks(self.modalities_)
-        bounds = np.cumsum([0, *sizes.values()])
-        self.component_slices_ = {
-            name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)
-        }
-        self.n_epochs_ = len(self.net_.history)
-        return self
-
-    def _embed(self, data):
-        # a float64 copy of the network: in float32, matrix products round differently
-        # for different batch sizes, so a trial's output would depend on its batch-mates
-        module = copy.deepcopy(self.net_.module_).double().eval()
-        step = max(256, self.net_.batch_size)
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, n_trials(data), step):
-                batch = {}
-                for m, x in data.items():
-                    mean, scale = self.scaling_[m]
-                    scaled = (np.asarray(x[start : start + step], dtype=np.float64) - mean) / scale
-                    batch[m] = torch.as_tensor(scaled, device=self.net_.device)
-                chunks.append(module.embed(**batch).cpu().numpy())
-        Z = np.concatenate(chunks)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                "The network produced non-finite components; the fitted weights are unusable. "
-                "Refit with a lower lr."
-            )
-        return Z
-
-    def transform(self, X):
-        """Learned representation of each trial.
-
-        Runs in evaluation mode without gradients, in float64 (so that a trial's output
-        does not depend on the other trials of its batch), in batches (memory bounded by
-        the batch size).
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Same modalities and trailing shapes as in ``fit``.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_trials, n_features_out)
-            Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
-        """
-        check_is_fitted(self)
-        return self._embed(self._check_input(X, reset=False))
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns, ``<block><i>`` for each block in order.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against the input columns when fitted on a single array.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        check_is_fitted(self)
-        if hasattr(self, "n_features_in_"):
-            _check_feature_names_in(self, input_features)
-        names = [
-            f"{block}{i}"
-            for block, sl in self.component_slices_.items()
-            for i in range(sl.stop - sl.start)
-        ]
-        return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
 
 
 def _mlp(sizes):
@@ -419,7 +143,7 @@ class CoMMObjective(nn.Module):
         return terms
 
 
-class CoMM(_SelfSupervisedTransformer):
+class CoMM(DeepDecomposer):
     """CoMM: a fused multimodal representation learned by contrastive modality masking.
 
     Implements CoMM (Dufumier et al., ICLR 2025) [1]_ as a scikit-learn transformer for
@@ -523,12 +247,15 @@ class CoMM(_SelfSupervisedTransformer):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        **_COMMON_CONSTRAINTS,
+        **COMMON_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "n_fusion_layers": [Interval(Integral, 1, None, closed="left")],
         "projection_size": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
     }
     _attention = True
+    _embed_float64 = True
 
     def __init__(
         self,
@@ -569,19 +296,25 @@ class CoMM(_SelfSupervisedTransformer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _blocks(self, modalities):
+    def _fitted_blocks(self):
         return {"CoMM": int(self.n_components)}
 
-    def _make_net_parts(self, data):
+    def _net_params(self, data, y, weights):
         modalities = list(data)
-        module_kw = {
-            "shapes": signature(data),
-            "n_components": int(self.n_components),
-            "d_model": self.hidden_size,
-            "n_tokens": self.n_tokens,
-            "n_fusion_layers": self.n_fusion_layers,
-            "projection_size": self.projection_size,
+        params = {
+            "module": CoMMNetwork,
+            "module__shapes": signature(data),
+            "module__n_components": int(self.n_components),
+            "module__d_model": self.hidden_size,
+            "module__n_tokens": self.n_tokens,
+            "module__n_fusion_layers": self.n_fusion_layers,
+            "module__projection_size": self.projection_size,
+            "criterion": CoMMObjective,
+            "criterion__modalities": modalities,
+            "criterion__temperature": self.temperature,
+            "optimizer__weight_decay": self.weight_decay,
         }
-        criterion_kw = {"modalities": modalities, "temperature": self.temperature}
-        terms = ["fused", *(f"masked_{m}" for m in modalities)]
-        return CoMMNetwork, module_kw, CoMMObjective, criterion_kw, terms, ()
+        return params, ["fused", *(f"masked_{m}" for m in modalities)], None
+
+    def _embed_batch(self, module, batch):
+        return module.embed(**batch)

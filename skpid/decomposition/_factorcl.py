@@ -1,14 +1,16 @@
 """FactorCL: shared and unique representations of two modalities (self-supervised)."""
 
+from numbers import Integral, Real
 from typing import ClassVar
 
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
 
 from .._multimodal import signature
 from ..losses import nce_club, nce_lower_bound
 from ..nn import ProjectionHead, make_encoder
-from ._comm import _COMMON_CONSTRAINTS, _SelfSupervisedTransformer
+from ._base import COMMON_CONSTRAINTS, DeepDecomposer
 
 __all__ = ["ConcatCritic", "FactorCL", "FactorCLNetwork", "FactorCLObjective"]
 
@@ -220,7 +222,7 @@ class FactorCLObjective(nn.Module):
         return terms
 
 
-class FactorCL(_SelfSupervisedTransformer):
+class FactorCL(DeepDecomposer):
     """FactorCL: factorised shared and unique representations of two modalities.
 
     Implements the self-supervised FactorCL (FactorCL-SSL, Liang et al., NeurIPS 2023)
@@ -323,8 +325,14 @@ class FactorCL(_SelfSupervisedTransformer):
     >>> shared = fcl.transform(X)[:, fcl.component_slices_["shared"]]  # doctest: +SKIP
     """
 
-    _parameter_constraints: ClassVar[dict] = dict(_COMMON_CONSTRAINTS)
+    _parameter_constraints: ClassVar[dict] = {
+        **COMMON_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
     _max_modalities = 2
+    _critic_terms = ("critic",)
+    _embed_float64 = True
 
     def __init__(
         self,
@@ -359,18 +367,26 @@ class FactorCL(_SelfSupervisedTransformer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _blocks(self, modalities):
+    def _fitted_blocks(self):
         k = int(self.n_components)
-        return {"shared": 2 * k, **{f"U_{m}": k for m in modalities}}
+        return {"shared": 2 * k, **{f"U_{m}": k for m in self.modalities_}}
 
-    def _make_net_parts(self, data):
+    def _net_params(self, data, y, weights):
         k = int(self.n_components)
-        module_kw = {
-            "shapes": signature(data),
-            "n_components": k,
-            "d_model": self.hidden_size,
-            "n_tokens": self.n_tokens,
+        params = {
+            "module": FactorCLNetwork,
+            "module__shapes": signature(data),
+            "module__n_components": k,
+            "module__d_model": self.hidden_size,
+            "module__n_tokens": self.n_tokens,
+            "criterion": FactorCLObjective,
+            "criterion__modalities": list(data),
+            "criterion__n_components": k,
+            "criterion__hidden": self.hidden_size,
+            "optimizer__weight_decay": self.weight_decay,
         }
-        criterion_kw = {"modalities": list(data), "n_components": k, "hidden": self.hidden_size}
         terms = ["shared_nce", "shared_cond_club", "unique_nce", "unique_club", "unique_cond_nce"]
-        return FactorCLNetwork, module_kw, FactorCLObjective, criterion_kw, terms, ("critic",)
+        return params, terms, None
+
+    def _embed_batch(self, module, batch):
+        return module.embed(**batch)

@@ -24,41 +24,24 @@ terms:
 """
 
 import math
-from collections.abc import Mapping
 from itertools import combinations
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
 from torch import nn
 
-from .._multimodal import check_multimodal, n_trials, signature
-from ..augment import Augmenter
+from .._multimodal import signature
 from ..losses import cross_correlation_penalty
 from ..nn import ProjectionHead, make_encoder
+from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._linear_hcl import LinearHCL, _structure_name
-from ._training import (
-    ContrastiveNet,
-    apply_scaling,
-    fit_scaling,
-    resolve_device,
-    split_train_valid,
-    term_callbacks,
-)
 
 __all__ = ["DEFAULT_HCL_WEIGHTS", "HCL", "HCLNetwork", "HCLObjective", "gated_info_nce"]
 
-_MIN_TRIALS = 4
 _DEFAULT_SIZE = 8
 
 #: Weight of each term of the HCL objective.
@@ -226,7 +209,7 @@ class HCLObjective(nn.Module):
         return terms
 
 
-class HCL(TransformerMixin, BaseEstimator):
+class HCL(DeepDecomposer):
     """Learn global, partially shared and modality-specific components (deep HCL).
 
     Every non-empty subset of modalities is a candidate *structure* (for EEG and fNIRS:
@@ -334,24 +317,16 @@ class HCL(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
+        **COMMON_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left"), dict],
         "structure": [StrOptions({"auto", "hierarchical"}), list, tuple],
-        "modalities": "no_validation",
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "n_tokens": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
         "prune_threshold": [Interval(Real, 0, 1, closed="neither")],
-        "augmentations": [None, dict],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "device": [str],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
+    _default_loss_weights = DEFAULT_HCL_WEIGHTS
+    _feature_name_sep = "_"
 
     def __init__(
         self,
@@ -392,235 +367,61 @@ class HCL(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- input -----------------------------------------------------------------------
-
-    def _check_input(self, X, reset):
-        """Validate ``X`` into ``{modality: float array}`` (see :class:`PIDDecomposer`)."""
-        reference = None if reset else self.signature_
-        if sp.issparse(X):
-            raise TypeError("HCL does not support sparse input; pass dense arrays (X.toarray()).")
-        if isinstance(X, Mapping):
-            if self.modalities is not None:
-                raise ValueError(
-                    "modalities is only used to split a single array, but X is already a "
-                    "mapping of modality name to array. Leave modalities=None."
-                )
-            return check_multimodal(
-                X, min_trials=_MIN_TRIALS if reset else 1, min_modalities=2, reference=reference
-            )
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            allow_nd=True,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=_MIN_TRIALS if reset else 1,
-            ensure_min_features=2 if reset else 1,
-        )
-        spec = 2 if self.modalities is None else self.modalities
-        return check_multimodal(
-            X, modalities=spec, min_trials=1, min_modalities=2, reference=reference
-        )
-
-    def _block_sizes(self, subsets, names):
+    def _structures(self, names):
+        """Candidate structures (index tuples) and the block size of each."""
+        # LinearHCL's parser of ``structure`` reads only self.structure
+        subsets = LinearHCL._candidates(self, names)
         structure_names = [_structure_name(s, names) for s in subsets]
         if not isinstance(self.n_components, dict):
-            return [int(self.n_components)] * len(subsets)
+            return subsets, [int(self.n_components)] * len(subsets)
         unknown = [k for k in self.n_components if k not in structure_names]
         if unknown:
             raise ValueError(
                 f"n_components has entries {unknown} that are not structures of these data; "
                 f"use names from {structure_names}."
             )
-        sizes = []
-        for name in structure_names:
-            size = self.n_components.get(name, _DEFAULT_SIZE)
-            if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
-                raise ValueError(f"n_components[{name!r}] must be a positive int, got {size!r}.")
-            sizes.append(int(size))
-        return sizes
+        sizes = [
+            check_block_size(name, self.n_components.get(name, _DEFAULT_SIZE))
+            for name in structure_names
+        ]
+        return subsets, sizes
 
-    def _check_loss_weights(self):
-        weights = dict(self.loss_weights or {})
-        unknown = [k for k in weights if k not in DEFAULT_HCL_WEIGHTS]
-        if unknown:
-            raise ValueError(
-                f"loss_weights has unknown terms {unknown}; choose from "
-                f"{sorted(DEFAULT_HCL_WEIGHTS)}."
-            )
-        for key, value in weights.items():
-            if not isinstance(value, Real) or not np.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"loss_weights[{key!r}] must be a finite number >= 0, got {value!r}."
-                )
-        return weights
+    def _net_params(self, data, y, weights):
+        subsets, sizes = self._structures(list(data))
+        params = {
+            "module": HCLNetwork,
+            "module__shapes": signature(data),
+            "module__structures": subsets,
+            "module__n_components": sizes,
+            "module__d_model": self.hidden_size,
+            "module__n_tokens": self.n_tokens,
+            "criterion": HCLObjective,
+            "criterion__structures": subsets,
+            "criterion__n_components": sizes,
+            "criterion__temperature": self.temperature,
+            "criterion__weights": weights,
+        }
+        return params, list(DEFAULT_HCL_WEIGHTS), None
 
-    # -- fit -------------------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit encoders, heads and gates; prune the structures whose gate closed.
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Modality name to ``(n_trials, n_channels, n_times)`` or ``(n_trials,
-            n_features)``; or one array split along axis 1 by ``modalities``. At least 2
-            modalities and 4 trials.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : HCL
-
-        Raises
-        ------
-        ValueError
-            Invalid parameters, fewer than 2 modalities or 4 trials, NaN/inf values,
-            unknown structures, ``batch_size`` larger than the training trials.
-        TypeError
-            Sparse input or modality names that are not strings.
-        FloatingPointError
-            The loss became NaN or infinite.
-        """
-        weights = self._check_loss_weights()
-        device = resolve_device(self.device)
-        data = self._check_input(X, reset=True)
-        names = list(data)
-        # LinearHCL's parser of ``structure`` reads only self.structure
-        subsets = LinearHCL._candidates(self, names)
-        sizes = self._block_sizes(subsets, names)
-        n = n_trials(data)
-
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        train, valid = split_train_valid(n, self.validation_fraction, seed)
-        n_train = len(train)
-        if self.batch_size == "auto":
-            batch_size = min(128, n_train)
-        else:
-            batch_size = int(self.batch_size)
-            if batch_size > n_train:
-                raise ValueError(
-                    f"batch_size={batch_size} is larger than the {n_train} training trials. "
-                    "Lower batch_size, pass more trials, or use batch_size='auto'."
-                )
-
-        self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
-        scaled = apply_scaling(data, self.scaling_)
-
-        def subset(idx):
-            return {m: x[idx] for m, x in scaled.items()}
-
-        terms = list(DEFAULT_HCL_WEIGHTS)
-        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        callbacks += term_callbacks(terms, validation=valid is not None, train_only=())
-        train_split = None
-        if valid is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
-                    ),
-                )
-            )
-            train_split = predefined_split(Dataset(subset(valid), None))
-        if self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-
-        n_valid = 0 if valid is None else len(valid)
-        self.net_ = ContrastiveNet(
-            module=HCLNetwork,
-            module__shapes=signature(data),
-            module__structures=subsets,
-            module__n_components=sizes,
-            module__d_model=self.hidden_size,
-            module__n_tokens=self.n_tokens,
-            criterion=HCLObjective,
-            criterion__structures=subsets,
-            criterion__n_components=sizes,
-            criterion__temperature=self.temperature,
-            criterion__weights=weights,
-            optimizer=torch.optim.AdamW,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            iterator_train__shuffle=True,
-            # a batch of one trial has no negatives; drop the short last batch
-            iterator_train__drop_last=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 2),
-            iterator_valid__drop_last=n_valid % batch_size == 1,
-            callbacks=callbacks,
-            augmenter=Augmenter(self.augmentations, signature(data)),
-            seed=seed,
-            terms=terms,
-            device=device,
-            verbose=int(self.verbose >= 1),
-        )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net_.fit(subset(train), None)
-
-        all_names = [_structure_name(s, names) for s in subsets]
+    def _fitted_blocks(self):
+        """Prune the structures whose gate closed; the kept ones are the output blocks."""
+        subsets, sizes = self._structures(self.modalities_)
+        all_names = [_structure_name(s, self.modalities_) for s in subsets]
         gates = self.net_.module_.gates().detach().cpu().numpy().astype(np.float64)
         if self.structure == "auto":
             kept = np.flatnonzero(gates >= self.prune_threshold * gates.max())
         else:
             kept = np.arange(len(subsets))
-        self.modalities_ = names
-        self.signature_ = signature(data)
         self.gates_ = dict(zip(all_names, gates.tolist(), strict=True))
         self._kept = kept.tolist()
         self.structures_ = [all_names[i] for i in kept]
         self.pruned_structures_ = [s for i, s in enumerate(all_names) if i not in self._kept]
         self.n_components_ = {all_names[i]: sizes[i] for i in kept}
-        bounds = np.cumsum([0, *self.n_components_.values()])
-        self.component_slices_ = {
-            name: slice(int(bounds[j]), int(bounds[j + 1]))
-            for j, name in enumerate(self.n_components_)
-        }
-        self.n_epochs_ = len(self.net_.history)
-        return self
+        return self.n_components_
 
-    # -- transform -------------------------------------------------------------------
-
-    def _embed(self, data):
-        module = self.net_.module_
-        module.eval()
-        n = n_trials(data)
-        step = max(256, self.net_.batch_size)
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, n, step):
-                batch = apply_scaling(data, self.scaling_, start, start + step)
-                batch = {m: torch.as_tensor(x, device=self.net_.device) for m, x in batch.items()}
-                blocks = module.blocks(module(**batch))
-                chunks.append(torch.cat([blocks[i] for i in self._kept], dim=1).cpu().numpy())
-        Z = np.concatenate(chunks).astype(np.float64)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                "The network produced non-finite components; the fitted weights are unusable. "
-                "Refit with a lower lr."
-            )
-        return Z
-
-    def transform(self, X):
-        """Components of each trial: the kept structures' blocks side by side.
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Same modalities and trailing shapes as in ``fit``.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_trials, n_components_total)
-            Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
-        """
-        check_is_fitted(self)
-        return self._embed(self._check_input(X, reset=False))
+    def _embed_batch(self, module, batch):
+        blocks = module.blocks(module(**batch))
+        return torch.cat([blocks[i] for i in self._kept], dim=1)
 
     def decompose(self, X):
         """Components of each trial, one array per kept structure.
@@ -635,28 +436,4 @@ class HCL(TransformerMixin, BaseEstimator):
         blocks : dict of str to ndarray of shape (n_trials, n_components_[structure])
             Keys are ``structures_`` (e.g. ``"m0+m1+m2"``, ``"m0+m1"``, ``"m0"``).
         """
-        Z = self.transform(X)
-        return {name: Z[:, sl] for name, sl in self.component_slices_.items()}
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: ``<structure>_<i>``, e.g. ``"m0+m1+m2_0"``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against the input columns when fitted on a single array.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        check_is_fitted(self)
-        if hasattr(self, "n_features_in_"):
-            _check_feature_names_in(self, input_features)
-        names = [f"{s}_{i}" for s, k in self.n_components_.items() for i in range(k)]
-        return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
+        return self._split_blocks(self.transform(X))

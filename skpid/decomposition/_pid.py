@@ -1,47 +1,25 @@
 """PIDDecomposer: one block of learned components per partial-information atom."""
 
-from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._multimodal import check_multimodal, n_trials, signature
-from ..augment import Augmenter
+from .._multimodal import n_trials, signature
 from ..nn import PIDNetwork, compute_target, target_kind
+from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
-from ._training import (
-    ContrastiveNet,
-    apply_scaling,
-    fit_scaling,
-    resolve_device,
-    split_train_valid,
-    term_callbacks,
-)
 
 __all__ = ["PIDDecomposer"]
 
-_MIN_TRIALS = 4
 _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bound
-_N_HEADS = 4  # attention heads of the fusion; hidden_size must be a multiple
 
 
-class PIDDecomposer(TransformerMixin, BaseEstimator):
+class PIDDecomposer(DeepDecomposer):
     """Learn redundant, unique and synergistic components of multimodal recordings.
 
     For modalities ``m = 1..M`` (e.g. EEG and fNIRS), an encoder per modality (a compact
@@ -189,25 +167,17 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
+        **COMMON_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left"), dict],
-        "modalities": "no_validation",
-        "hidden_size": [Interval(Integral, 4, None, closed="left")],
-        "n_tokens": [Interval(Integral, 1, None, closed="left")],
         "n_fusion_layers": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
-        "augmentations": [None, dict],
         "auxiliary_targets": ["boolean"],
         "supervised": ["boolean"],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "device": [str],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
+    _attention = True
+    _default_loss_weights = DEFAULT_LOSS_WEIGHTS
+    _critic_terms = ("critic",)
 
     def __init__(
         self,
@@ -250,38 +220,6 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- input -----------------------------------------------------------------------
-
-    def _check_input(self, X, reset):
-        """Validate ``X`` into ``{modality: float array}`` (see the class docstring)."""
-        reference = None if reset else self.signature_
-        if sp.issparse(X):
-            raise TypeError(
-                "PIDDecomposer does not support sparse input; pass dense arrays (X.toarray())."
-            )
-        if isinstance(X, Mapping):
-            if self.modalities is not None:
-                raise ValueError(
-                    "modalities is only used to split a single array, but X is already a "
-                    "mapping of modality name to array. Leave modalities=None."
-                )
-            return check_multimodal(
-                X, min_trials=_MIN_TRIALS if reset else 1, min_modalities=2, reference=reference
-            )
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            allow_nd=True,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=_MIN_TRIALS if reset else 1,
-            ensure_min_features=2 if reset else 1,
-        )
-        spec = 2 if self.modalities is None else self.modalities
-        return check_multimodal(
-            X, modalities=spec, min_trials=1, min_modalities=2, reference=reference
-        )
-
     def _block_sizes(self, modalities):
         names = ["R", *(f"U_{m}" for m in modalities), "S"]
         if not isinstance(self.n_components, dict):
@@ -296,236 +234,76 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
         sizes = {}
         for name in names:
             default = self.n_components.get("U", 8) if name.startswith("U_") else 8
-            size = self.n_components.get(name, default)
-            if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
-                raise ValueError(f"n_components[{name!r}] must be a positive int, got {size!r}.")
-            sizes[name] = int(size)
+            sizes[name] = check_block_size(name, self.n_components.get(name, default))
         return sizes
 
-    def _check_loss_weights(self):
-        weights = dict(self.loss_weights or {})
-        unknown = [k for k in weights if k not in DEFAULT_LOSS_WEIGHTS]
-        if unknown:
+    def _target_kinds(self, shapes):
+        """Auxiliary target kind of each modality that has one (see the class docstring)."""
+        if not self.auxiliary_targets:
+            return {}
+        kinds = {m: target_kind(m, shape) for m, shape in shapes.items()}
+        return {m: kind for m, kind in kinds.items() if kind is not None}
+
+    def _encode_labels(self, y, n):
+        if not self.supervised:
+            return None
+        if y is None:
             raise ValueError(
-                f"loss_weights has unknown terms {unknown}; choose from "
-                f"{sorted(DEFAULT_LOSS_WEIGHTS)}."
+                "supervised=True needs labels: call fit(X, y), or set supervised=False "
+                "for self-supervised training."
             )
-        for key, value in weights.items():
-            if not isinstance(value, Real) or not np.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"loss_weights[{key!r}] must be a finite number >= 0, got {value!r}."
-                )
-        return weights
-
-    # -- fit -------------------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the encoders and heads on multimodal trials.
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Modality name to ``(n_trials, n_channels, n_times)`` (time series) or
-            ``(n_trials, n_features)`` (tabular); or one array split along axis 1 by
-            ``modalities``. At least 2 modalities and 4 trials.
-        y : array-like of shape (n_trials,) or None
-            Labels, used only when ``supervised=True`` (then required).
-
-        Returns
-        -------
-        self : PIDDecomposer
-
-        Raises
-        ------
-        ValueError
-            Invalid parameters, fewer than 2 modalities or 4 trials, NaN/inf values,
-            ``batch_size`` larger than the training trials, missing labels in supervised
-            mode; each message names the fix.
-        TypeError
-            Sparse input or modality names that are not strings.
-        FloatingPointError
-            The loss became NaN or infinite (the message names the epoch and the value).
-        """
-        if self.hidden_size % _N_HEADS:
+        y = column_or_1d(y, warn=True)
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} labels but X has {n} trials; pass one per trial.")
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
             raise ValueError(
-                f"hidden_size={self.hidden_size} must be a multiple of {_N_HEADS} (the "
-                f"attention heads of the fusion); try "
-                f"{_N_HEADS * (self.hidden_size // _N_HEADS + 1)}."
+                f"supervised=True needs at least 2 classes in y, got {encoder.classes_.tolist()}."
             )
-        weights = self._check_loss_weights()
-        device = resolve_device(self.device)
-        data = self._check_input(X, reset=True)
-        n = n_trials(data)
+        self.classes_ = encoder.classes_
+        return encoder.transform(y).astype(np.int64)
+
+    def _net_params(self, data, y, weights):
         modalities = list(data)
         sizes = self._block_sizes(modalities)
-        augmenter = Augmenter(self.augmentations, signature(data))
-
-        y_enc = None
-        if self.supervised:
-            if y is None:
-                raise ValueError(
-                    "supervised=True needs labels: call fit(X, y), or set supervised=False "
-                    "for self-supervised training."
-                )
-            y = column_or_1d(y, warn=True)
-            if len(y) != n:
-                raise ValueError(f"y has {len(y)} labels but X has {n} trials; pass one per trial.")
-            encoder = LabelEncoder().fit(y)
-            if len(encoder.classes_) < 2:
-                raise ValueError(
-                    "supervised=True needs at least 2 classes in y, got "
-                    f"{encoder.classes_.tolist()}."
-                )
-            self.classes_ = encoder.classes_
-            y_enc = encoder.transform(y).astype(np.int64)
-
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        train, valid = split_train_valid(n, self.validation_fraction, seed)
-        n_train = len(train)
-        if self.batch_size == "auto":
-            batch_size = min(128, n_train)
-        else:
-            batch_size = int(self.batch_size)
-            if batch_size > n_train:
-                held_out = (
-                    " (after holding out trials for early stopping)" if valid is not None else ""
-                )
-                raise ValueError(
-                    f"batch_size={batch_size} is larger than the {n_train} training trials"
-                    f"{held_out}. Lower batch_size, pass more trials, or use batch_size='auto'."
-                )
-
-        self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
-        scaled = apply_scaling(data, self.scaling_)
-
-        targets = {}
-        if self.auxiliary_targets:
-            targets = {m: target_kind(m, shape) for m, shape in signature(data).items()}
-            targets = {m: kind for m, kind in targets.items() if kind is not None}
-        # targets of the clean trials, computed once (the augmenter leaves these keys alone)
-        scaled.update(
-            {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in targets.items()}
-        )
-
-        def subset(idx):
-            return {m: x[idx] for m, x in scaled.items()}, None if y_enc is None else y_enc[idx]
-
-        terms = [
-            "redundant",
-            "unique",
-            "synergy",
-            "mi_unique",
-            "mi_synergy",
-            "decorrelation",
-        ]
+        y_enc = self._encode_labels(y, n_trials(data))
+        targets = self._target_kinds(signature(data))
+        params = {
+            "module": PIDNetwork,
+            "module__shapes": signature(data),
+            "module__n_components": sizes,
+            "module__d_model": self.hidden_size,
+            "module__n_tokens": self.n_tokens,
+            "module__n_fusion_layers": self.n_fusion_layers,
+            "module__n_classes": 0 if y_enc is None else len(self.classes_),
+            "module__targets": targets,
+            "criterion": PIDObjective,
+            "criterion__modalities": modalities,
+            "criterion__n_components": sizes,
+            "criterion__d_model": self.hidden_size,
+            "criterion__temperature": self.temperature,
+            "criterion__weights": weights,
+            "critic_lr": _CRITIC_LR_FACTOR * self.lr,
+        }
+        terms = ["redundant", "unique", "synergy", "mi_unique", "mi_synergy", "decorrelation"]
         if targets:
             terms.append("auxiliary")
         if self.supervised:
             terms.append("supervised")
-        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        callbacks += term_callbacks(terms, validation=valid is not None)
-        train_split = None
-        if valid is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
-                    ),
-                )
-            )
-            train_split = predefined_split(Dataset(*subset(valid)))
-        if self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
+        return params, terms, y_enc
 
-        n_valid = 0 if valid is None else len(valid)
-        self.net_ = ContrastiveNet(
-            module=PIDNetwork,
-            module__shapes=signature(data),
-            module__n_components=sizes,
-            module__d_model=self.hidden_size,
-            module__n_tokens=self.n_tokens,
-            module__n_fusion_layers=self.n_fusion_layers,
-            module__n_classes=0 if y_enc is None else len(self.classes_),
-            module__targets=targets,
-            criterion=PIDObjective,
-            criterion__modalities=modalities,
-            criterion__n_components=sizes,
-            criterion__d_model=self.hidden_size,
-            criterion__temperature=self.temperature,
-            criterion__weights=weights,
-            optimizer=torch.optim.AdamW,
-            lr=self.lr,
-            critic_lr=_CRITIC_LR_FACTOR * self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            iterator_train__shuffle=True,
-            # a batch of one trial has no negatives; drop the short last batch
-            iterator_train__drop_last=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 2),
-            iterator_valid__drop_last=n_valid % batch_size == 1,
-            callbacks=callbacks,
-            augmenter=augmenter,
-            seed=seed,
-            terms=terms,
-            device=device,
-            verbose=int(self.verbose >= 1),
-        )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net_.fit(*subset(train))
-        self.modalities_ = modalities
-        self.signature_ = signature(data)
-        self.n_components_ = sizes
-        bounds = np.cumsum([0, *sizes.values()])
-        self.component_slices_ = {
-            name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)
-        }
-        self.n_epochs_ = len(self.net_.history)
-        return self
+    def _extra_inputs(self, scaled):
+        # targets of the clean trials, computed once (the augmenter leaves these keys alone)
+        shapes = {m: x.shape[1:] for m, x in scaled.items()}
+        kinds = self._target_kinds(shapes)
+        return {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in kinds.items()}
 
-    # -- transform -------------------------------------------------------------------
+    def _fitted_blocks(self):
+        self.n_components_ = self._block_sizes(self.modalities_)
+        return self.n_components_
 
-    def _embed(self, data):
-        module = self.net_.module_
-        module.eval()
-        n = n_trials(data)
-        step = max(256, self.net_.batch_size)
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, n, step):
-                batch = apply_scaling(data, self.scaling_, start, start + step)
-                batch = {m: torch.as_tensor(x, device=self.net_.device) for m, x in batch.items()}
-                blocks = module.blocks(module(**batch))
-                chunks.append(torch.cat(list(blocks.values()), dim=1).cpu().numpy())
-        Z = np.concatenate(chunks).astype(np.float64)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                "The network produced non-finite components; the fitted weights are unusable. "
-                "Refit with a lower lr."
-            )
-        return Z
-
-    def transform(self, X):
-        """Components of each trial: the blocks ``R, U_<m>..., S`` side by side.
-
-        Runs in evaluation mode without gradients, in batches (memory bounded by the
-        batch size).
-
-        Parameters
-        ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Same modalities and trailing shapes as in ``fit``.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_trials, n_components_total)
-            Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
-        """
-        check_is_fitted(self)
-        return self._embed(self._check_input(X, reset=False))
+    def _embed_batch(self, module, batch):
+        return torch.cat(list(module.blocks(module(**batch)).values()), dim=1)
 
     def decompose(self, X):
         """Components of each trial, one array per block.
@@ -541,28 +319,4 @@ class PIDDecomposer(TransformerMixin, BaseEstimator):
             Keys ``"R"``, ``"U_<modality>"`` for each modality, ``"S"``.
         """
         check_is_fitted(self)
-        Z = self._embed(self._check_input(X, reset=False))
-        return {name: Z[:, sl] for name, sl in self.component_slices_.items()}
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: ``R0.., U_<m>0.., S0..``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None
-            Only checked against the input columns when fitted on a single array.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        check_is_fitted(self)
-        if hasattr(self, "n_features_in_"):
-            _check_feature_names_in(self, input_features)
-        names = [f"{block}{i}" for block, k in self.n_components_.items() for i in range(k)]
-        return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
+        return self._split_blocks(self.transform(X))

@@ -56,12 +56,12 @@ def fit_scaling(data):
     return scaling
 
 
-def apply_scaling(data, scaling, start=0, stop=None):
-    """Standardise trials ``start:stop`` of each modality; float32 arrays for torch."""
+def apply_scaling(data, scaling, start=0, stop=None, dtype=np.float32):
+    """Standardise trials ``start:stop`` of each modality; ``dtype`` arrays for torch."""
     out = {}
     for name, x in data.items():
         mean, scale = scaling[name]
-        out[name] = ((x[start:stop] - mean) / scale).astype(np.float32, copy=False)
+        out[name] = ((x[start:stop] - mean) / scale).astype(dtype, copy=False)
     return out
 
 

@@ -1,0 +1,328 @@
+"""Scikit-learn plumbing shared by the deep decomposers (PIDDecomposer, CoMM, FactorCL, HCL).
+
+:class:`DeepDecomposer` checks the input, standardises it, builds and trains the skorch
+:class:`~skpid.decomposition._training.ContrastiveNet`, and turns trials into output
+columns in batches. A subclass supplies its network and objective through hooks.
+"""
+
+import copy
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from .._multimodal import check_multimodal, n_trials, signature
+from ..augment import Augmenter
+from ._training import (
+    ContrastiveNet,
+    apply_scaling,
+    fit_scaling,
+    resolve_device,
+    split_train_valid,
+    term_callbacks,
+)
+
+MIN_TRIALS = 4
+N_HEADS = 4  # attention heads of the fusions; hidden_size must be a multiple
+
+#: Parameter constraints common to every deep decomposer.
+COMMON_CONSTRAINTS = {
+    "modalities": "no_validation",
+    "hidden_size": [Interval(Integral, 4, None, closed="left")],
+    "n_tokens": [Interval(Integral, 1, None, closed="left")],
+    "augmentations": [None, dict],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "device": [str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def check_loss_weights(loss_weights, defaults):
+    """Validate ``loss_weights`` overrides against the terms of ``defaults``; return a dict."""
+    weights = dict(loss_weights or {})
+    unknown = [k for k in weights if k not in defaults]
+    if unknown:
+        raise ValueError(
+            f"loss_weights has unknown terms {unknown}; choose from {sorted(defaults)}."
+        )
+    for key, value in weights.items():
+        if not isinstance(value, Real) or not np.isfinite(value) or value < 0:
+            raise ValueError(f"loss_weights[{key!r}] must be a finite number >= 0, got {value!r}.")
+    return weights
+
+
+def check_block_size(name, size):
+    """Check one entry of an ``n_components`` dict; return it as an int."""
+    if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"n_components[{name!r}] must be a positive int, got {size!r}.")
+    return int(size)
+
+
+class DeepDecomposer(TransformerMixin, BaseEstimator):
+    """Fit/transform plumbing of the two-view contrastive decomposers.
+
+    Subclasses define:
+
+    - ``_net_params(data, y, weights) -> (params, terms, y_encoded)``: the
+      ``module``/``criterion`` entries (and their ``module__``/``criterion__`` keyword
+      arguments, plus any other :class:`ContrastiveNet` argument that differs), the names
+      of the loss terms, and the integer labels (None when unsupervised);
+    - ``_fitted_blocks() -> {block name: width}``: the output blocks, in column order,
+      called after training (it may set further fitted attributes);
+    - ``_embed_batch(module, batch) -> (batch, n_features_out)`` tensor.
+
+    Class attributes: ``_max_modalities`` (None: any number >= 2), ``_attention``
+    (hidden_size feeds multi-head attention), ``_default_loss_weights`` (None: no
+    ``loss_weights`` parameter), ``_critic_terms`` (train-only terms logged by the net),
+    ``_embed_float64`` (embed with a float64 copy of the network) and
+    ``_feature_name_sep`` (between block name and index in the feature names).
+    """
+
+    _max_modalities = None
+    _attention = False
+    _default_loss_weights = None
+    _critic_terms = ()
+    _embed_float64 = False
+    _feature_name_sep = ""
+
+    def _check_input(self, X, reset):
+        """Validate ``X`` into ``{modality: float array}`` (see the class docstring)."""
+        name = type(self).__name__
+        reference = None if reset else self.signature_
+        if sp.issparse(X):
+            raise TypeError(
+                f"{name} does not support sparse input; pass dense arrays (X.toarray())."
+            )
+        if isinstance(X, Mapping):
+            if self.modalities is not None:
+                raise ValueError(
+                    "modalities is only used to split a single array, but X is already a "
+                    "mapping of modality name to array. Leave modalities=None."
+                )
+            data = check_multimodal(
+                X, min_trials=MIN_TRIALS if reset else 1, min_modalities=2, reference=reference
+            )
+        else:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                allow_nd=True,
+                dtype=[np.float64, np.float32],
+                ensure_min_samples=MIN_TRIALS if reset else 1,
+                ensure_min_features=2 if reset else 1,
+            )
+            spec = 2 if self.modalities is None else self.modalities
+            data = check_multimodal(
+                X, modalities=spec, min_trials=1, min_modalities=2, reference=reference
+            )
+        if self._max_modalities is not None and len(data) > self._max_modalities:
+            raise ValueError(
+                f"{name} handles exactly {self._max_modalities} modalities, got {len(data)} "
+                f"({list(data)}). Pass two of them (e.g. {{'eeg': ..., 'fnirs': ...}}), or use "
+                "CoMM or PIDDecomposer, which take any number of modalities."
+            )
+        return data
+
+    def _batch_size(self, n_train, held_out):
+        if self.batch_size == "auto":
+            return min(128, n_train)
+        if self.batch_size > n_train:
+            extra = " (after holding out trials for early stopping)" if held_out else ""
+            raise ValueError(
+                f"batch_size={self.batch_size} is larger than the {n_train} training trials"
+                f"{extra}. Lower batch_size, pass more trials, or use batch_size='auto'."
+            )
+        return int(self.batch_size)
+
+    def _extra_inputs(self, scaled):
+        """Arrays added to the training inputs (keys the augmenter leaves alone)."""
+        return {}
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the network on multimodal trials (self-supervised).
+
+        Parameters
+        ----------
+        X : dict or SliceDict of str to array-like, or array-like
+            Modality name to ``(n_trials, n_channels, n_times)`` (time series) or
+            ``(n_trials, n_features)`` (tabular); or one array split along axis 1 by
+            ``modalities``. At least 2 modalities and 4 trials.
+        y : array-like of shape (n_trials,) or None
+            Ignored, except by :class:`~skpid.decomposition.PIDDecomposer` with
+            ``supervised=True``, which needs the labels.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters, wrong number of modalities, fewer than 4 trials, NaN/inf
+            values, ``batch_size`` larger than the training trials, missing labels in
+            supervised mode; each message names the fix.
+        TypeError
+            Sparse input or modality names that are not strings.
+        FloatingPointError
+            The loss became NaN or infinite (the message names the epoch and the value).
+        """
+        if self._attention and self.hidden_size % N_HEADS:
+            raise ValueError(
+                f"hidden_size={self.hidden_size} must be a multiple of {N_HEADS} (the "
+                f"attention heads of the fusion); try "
+                f"{N_HEADS * (self.hidden_size // N_HEADS + 1)}."
+            )
+        weights = None
+        if self._default_loss_weights is not None:
+            weights = check_loss_weights(self.loss_weights, self._default_loss_weights)
+        device = resolve_device(self.device)
+        data = self._check_input(X, reset=True)
+        augmenter = Augmenter(self.augmentations, signature(data))
+        params, terms, y_enc = self._net_params(data, y, weights)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        train, valid = split_train_valid(n_trials(data), self.validation_fraction, seed)
+        batch_size = self._batch_size(len(train), valid is not None)
+
+        self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
+        scaled = apply_scaling(data, self.scaling_)
+        scaled.update(self._extra_inputs(scaled))
+
+        def subset(idx):
+            return {m: x[idx] for m, x in scaled.items()}, None if y_enc is None else y_enc[idx]
+
+        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        callbacks += term_callbacks(terms, valid is not None, train_only=self._critic_terms)
+        train_split = None
+        if valid is not None:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+                    ),
+                )
+            )
+            train_split = predefined_split(Dataset(*subset(valid)))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        n_valid = 0 if valid is None else len(valid)
+        self.net_ = ContrastiveNet(
+            **params,
+            optimizer=torch.optim.AdamW,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            iterator_train__shuffle=True,
+            # a batch of one trial has no negatives; drop the short last batch
+            iterator_train__drop_last=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed + 2),
+            iterator_valid__drop_last=n_valid % batch_size == 1,
+            callbacks=callbacks,
+            augmenter=augmenter,
+            seed=seed,
+            terms=terms,
+            device=device,
+            verbose=int(self.verbose >= 1),
+        )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net_.fit(*subset(train))
+        self.modalities_ = list(data)
+        self.signature_ = signature(data)
+        sizes = self._fitted_blocks()
+        bounds = np.cumsum([0, *sizes.values()])
+        self.component_slices_ = {
+            name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)
+        }
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _embed(self, data):
+        module = self.net_.module_
+        dtype = np.float32
+        if self._embed_float64:
+            # in float32, matrix products round differently for different batch sizes, so
+            # a trial's output would depend on its batch-mates
+            module, dtype = copy.deepcopy(module).double(), np.float64
+        module.eval()
+        step = max(256, self.net_.batch_size)
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, n_trials(data), step):
+                batch = apply_scaling(data, self.scaling_, start, start + step, dtype=dtype)
+                batch = {m: torch.as_tensor(x, device=self.net_.device) for m, x in batch.items()}
+                chunks.append(self._embed_batch(module, batch).cpu().numpy())
+        Z = np.concatenate(chunks).astype(np.float64)
+        if not np.all(np.isfinite(Z)):
+            raise FloatingPointError(
+                "The network produced non-finite components; the fitted weights are unusable. "
+                "Refit with a lower lr."
+            )
+        return Z
+
+    def transform(self, X):
+        """Components of each trial: the blocks of ``component_slices_`` side by side.
+
+        Runs in evaluation mode without gradients, in batches (memory bounded by the
+        batch size).
+
+        Parameters
+        ----------
+        X : dict or SliceDict of str to array-like, or array-like
+            Same modalities and trailing shapes as in ``fit``.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_trials, n_features_out)
+            Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
+        """
+        check_is_fitted(self)
+        return self._embed(self._check_input(X, reset=False))
+
+    def _split_blocks(self, Z):
+        return {name: Z[:, sl] for name, sl in self.component_slices_.items()}
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, ``<block><sep><i>`` for each block in order.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Only checked against the input columns when fitted on a single array.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects, shape (n_features_out,)
+        """
+        check_is_fitted(self)
+        if hasattr(self, "n_features_in_"):
+            _check_feature_names_in(self, input_features)
+        names = [
+            f"{block}{self._feature_name_sep}{i}"
+            for block, sl in self.component_slices_.items()
+            for i in range(sl.stop - sl.start)
+        ]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
