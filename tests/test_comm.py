@@ -1,26 +1,14 @@
 """CoMM: network masking, objective, sklearn citizenship, errors and determinism."""
 
-import pickle
-
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
-from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.helper import SliceDict
 
 from skpid.decomposition._comm import CoMM, CoMMNetwork, CoMMObjective
 
 TINY = {"n_components": 3, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
-
-
-@parametrize_with_checks([CoMM(**TINY)])
-def test_sklearn_checks(estimator, check):
-    check(estimator)
 
 
 def _data(n=32, seed=0):
@@ -81,28 +69,6 @@ def test_three_modalities_mixed_kinds_and_validation():
     est = CoMM(**TINY, validation_fraction=0.2).fit(X)
     assert est.transform(X).shape == (20, 3)
     assert "valid_masked_behaviour" in est.net_.history[-1]
-
-
-def test_determinism_clone_and_pickle():
-    X, _, _ = _data()
-    a, b = CoMM(**TINY).fit(X), CoMM(**TINY).fit(X)
-    np.testing.assert_array_equal(a.transform(X), b.transform(X))
-    other = CoMM(**{**TINY, "random_state": 1}).fit(X)
-    assert not np.allclose(a.transform(X), other.transform(X))
-    copy = clone(a)
-    assert copy.get_params() == a.get_params() and not hasattr(copy, "net_")
-    again = pickle.loads(pickle.dumps(a))
-    np.testing.assert_array_equal(again.transform(X), a.transform(X))
-
-
-def test_pipeline_grid_search_and_grouped_cv():
-    X, y, groups = _data()
-    pipe = Pipeline([("comm", CoMM(**TINY)), ("clf", LogisticRegression())])
-    search = GridSearchCV(pipe, {"comm__n_components": [2, 3]}, cv=2).fit(X, y)
-    assert search.best_params_["comm__n_components"] in (2, 3)
-    assert search.predict(X).shape == (32,)
-    scores = cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(n_splits=2))
-    assert scores.shape == (2,) and np.all(np.isfinite(scores))
 
 
 def test_errors_name_problem_and_fix():

@@ -1,27 +1,15 @@
 """FactorCL: critics, the SSL objective, sklearn citizenship, errors and determinism."""
 
-import pickle
-
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
-from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.helper import SliceDict
 
 from skpid.decomposition._factorcl import ConcatCritic, FactorCL, FactorCLObjective
 from skpid.losses import nce_lower_bound
 
 TINY = {"n_components": 2, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
-
-
-@parametrize_with_checks([FactorCL(**TINY)])
-def test_sklearn_checks(estimator, check):
-    check(estimator)
 
 
 def _data(n=32, seed=0):
@@ -109,28 +97,6 @@ def test_fit_transform_blocks_and_names():
     assert {"train_critic", "train_shared_cond_club", "train_unique_cond_nce"} <= set(history)
     df = FactorCL(**TINY).set_output(transform="pandas").fit_transform(X)
     assert list(df.columns)[:2] == ["shared0", "shared1"]
-
-
-def test_determinism_clone_and_pickle():
-    X, _, _ = _data()
-    a, b = FactorCL(**TINY).fit(X), FactorCL(**TINY).fit(X)
-    np.testing.assert_array_equal(a.transform(X), b.transform(X))
-    other = FactorCL(**{**TINY, "random_state": 1}).fit(X)
-    assert not np.allclose(a.transform(X), other.transform(X))
-    copy = clone(a)
-    assert copy.get_params() == a.get_params() and not hasattr(copy, "net_")
-    again = pickle.loads(pickle.dumps(a))
-    np.testing.assert_array_equal(again.transform(X), a.transform(X))
-
-
-def test_pipeline_grid_search_and_grouped_cv():
-    X, y, groups = _data()
-    pipe = Pipeline([("fcl", FactorCL(**TINY)), ("clf", LogisticRegression())])
-    search = GridSearchCV(pipe, {"fcl__n_components": [1, 2]}, cv=2).fit(X, y)
-    assert search.best_params_["fcl__n_components"] in (1, 2)
-    assert search.predict(X).shape == (32,)
-    scores = cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(n_splits=2))
-    assert scores.shape == (2,) and np.all(np.isfinite(scores))
 
 
 def test_errors_name_problem_and_fix():

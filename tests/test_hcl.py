@@ -1,29 +1,19 @@
 """Behaviour and scikit-learn citizenship of the deep HCL decomposer."""
 
 import math
-import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
-from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.linear_model import LinearRegression
 from skorch.helper import SliceDict
 
 from skpid.datasets import make_multimodal_gaussian
 from skpid.decomposition._hcl import HCL, HCLObjective, gated_info_nce
 
 TINY = {"n_components": 2, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
-
-
-@parametrize_with_checks([HCL(**TINY)])
-def test_sklearn_checks(estimator, check):
-    check(estimator)
 
 
 def _series(n=24, seed=0):
@@ -140,41 +130,6 @@ def test_group_lasso_prunes_structures_that_modalities_do_not_share():
     ).fit(X)
     # independent modalities: only the specific structures stay open
     assert hcl.structures_ == ["m0", "m1", "m2"]
-
-
-def test_same_random_state_same_output_and_different_otherwise():
-    X = _series()
-    a = HCL(**TINY).fit_transform(X)
-    b = HCL(**TINY).fit_transform(X)
-    c = HCL(**{**TINY, "random_state": 1}).fit_transform(X)
-    np.testing.assert_array_equal(a, b)
-    assert not np.allclose(a, c)
-
-
-def test_clone_and_pickle_round_trip():
-    X = _series()
-    hcl = HCL(**TINY, loss_weights={"overlap": 2.0}).fit(X)
-    copy = clone(hcl)
-    assert copy.get_params() == hcl.get_params() and not hasattr(copy, "net_")
-    again = pickle.loads(pickle.dumps(hcl))
-    np.testing.assert_array_equal(again.transform(X), hcl.transform(X))
-
-
-def test_pipeline_grid_search_and_group_kfold_on_slicedict():
-    rng = np.random.RandomState(0)
-    n = 48
-    y = rng.randint(0, 2, n)
-    X = SliceDict(
-        eeg=(rng.randn(n, 3, 40) + 2 * y[:, None, None]).astype(np.float32),
-        fnirs=(rng.randn(n, 2, 10) - y[:, None, None]).astype(np.float32),
-    )
-    groups = np.repeat(np.arange(4), n // 4)
-    pipe = Pipeline([("hcl", HCL(**TINY)), ("clf", LogisticRegression())])
-    scores = cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(2))
-    assert scores.shape == (2,) and np.all(np.isfinite(scores))
-    grid = GridSearchCV(pipe, {"hcl__temperature": [0.1, 0.5]}, cv=GroupKFold(2))
-    grid.fit(X, y, groups=groups)
-    assert grid.best_params_["hcl__temperature"] in (0.1, 0.5)
 
 
 def test_errors_name_problem_and_fix():

@@ -117,15 +117,6 @@ def test_set_output_pandas_and_fit_transform():
     np.testing.assert_allclose(out.to_numpy(), dec.transform(X).to_numpy())
 
 
-def test_same_random_state_same_output_and_different_otherwise():
-    X = _series()
-    a = PIDDecomposer(**FAST).fit(X).transform(X)
-    b = PIDDecomposer(**FAST).fit(X).transform(X)
-    np.testing.assert_array_equal(a, b)
-    c = PIDDecomposer(**{**FAST, "random_state": 1}).fit(X).transform(X)
-    assert not np.allclose(a, c)
-
-
 def test_global_torch_rng_is_untouched():
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -233,16 +224,6 @@ def test_diverged_loss_raises_with_epoch_and_value():
     dec = PIDDecomposer(augmentations={"eeg": [poison]}, **FAST)
     with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 .*loss is nan"):
         dec.fit(_series())
-
-
-def test_grouped_cross_validation_on_slicedict():
-    from sklearn.model_selection import GroupKFold
-
-    X, factors = _bits(60)
-    groups = np.repeat(np.arange(3), 20)
-    pipe = make_pipeline(PIDDecomposer(n_components=2, **FAST), LogisticRegression())
-    scores = cross_val_score(pipe, X, factors["R"], groups=groups, cv=GroupKFold(3))
-    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
 
 
 @pytest.fixture(scope="module")
