@@ -124,6 +124,7 @@ def test_default_augmentations_follow_the_modality():
     fnirs = [n for n, _ in default_augmentations("fnirs_hbo", 3)]
     tab = [n for n, _ in default_augmentations("eeg_bandpower", 2)]
     assert "band_scale" in eeg and "hrf_jitter" not in eeg
+    assert "time_mask" not in eeg  # it buries beta/gamma bands (see the docstring)
     assert "hrf_jitter" in fnirs and "band_scale" not in fnirs
     assert "channel_dropout" not in tab and "band_scale" not in tab
 

@@ -5,8 +5,10 @@ import pytest
 import torch
 
 from skpid.nn import (
+    FilterBankEncoder,
     GaussianCritic,
     MLPEncoder,
+    ModalityEncoder,
     PIDNetwork,
     ProjectionHead,
     SeparableCritic,
@@ -15,8 +17,9 @@ from skpid.nn import (
     compute_target,
     haemodynamic_amplitude,
     make_encoder,
+    modality_kind,
     peak_band_power,
-    target_kind,
+    token_summary,
 )
 
 
@@ -142,11 +145,11 @@ def test_haemodynamic_amplitude_follows_the_response_and_ignores_common_motion()
 
 
 def test_target_kind_and_compute_target_in_batches():
-    assert target_kind("EEG", (32, 100)) == "eeg"
-    assert target_kind("fnirs", (40, 100)) == "nirs"
-    assert target_kind("fnirs", (41, 100)) is None  # no (HbO, HbR) pairs
-    assert target_kind("eeg", (32,)) is None  # tabular
-    assert target_kind("emg", (4, 100)) is None
+    assert modality_kind("EEG", (32, 100)) == "eeg"
+    assert modality_kind("fnirs", (40, 100)) == "nirs"
+    assert modality_kind("fnirs", (41, 100)) is None  # no (HbO, HbR) pairs
+    assert modality_kind("eeg", (32,)) is None  # tabular
+    assert modality_kind("emg", (4, 100)) is None
     x = np.random.RandomState(0).randn(5, 4, 64).astype(np.float32)
     full = compute_target("eeg", x)
     assert full.shape == (5, 4) and full.dtype == np.float32
@@ -181,3 +184,49 @@ def test_log_power_envelope_option():
     assert not any(isinstance(m, LogPower) for m in gelu.modules())
     assert any(isinstance(m, LogPower) for m in power.modules())
     assert power(torch.randn(2, 4, 200)).shape == (2, 4, 8)
+
+
+def test_filter_bank_encoder_shapes_and_band_pass_start():
+    enc = FilterBankEncoder(4, 1000, d_model=16, n_tokens=5, n_spatial=2, n_bands=8)
+    x = torch.randn(3, 4, 1000)
+    tokens, summary = enc.encode(x)
+    assert tokens.shape == (3, 5, 16)
+    assert summary.shape == (3, enc.summary_size) == (3, 2 * 2 * 8)
+    assert torch.equal(enc(x), tokens)
+    # each initial filter passes its centre frequency best: a 38 Hz sine at 100 Hz
+    # (0.76 of Nyquist) peaks in the band whose centre is nearest
+    t = torch.arange(1000) / 100.0
+    with torch.no_grad():
+        filtered = enc.bank(torch.sin(2 * torch.pi * 38 * t).repeat(1, 2, 1))
+    power = filtered[0, :8].pow(2).mean(1)
+    nearest = np.argmin(np.abs(enc.centre_frequencies - 0.76))
+    assert power.argmax().item() == nearest
+
+
+def test_filter_bank_summary_ignores_when_a_burst_happens():
+    enc = FilterBankEncoder(2, 1000, d_model=8, n_spatial=2)
+    t = torch.arange(1000) / 100.0
+
+    def burst(centre):
+        envelope = torch.exp(-((t - centre) ** 2) / (2 * 0.25**2))
+        return (envelope * torch.sin(2 * torch.pi * 21 * t)).repeat(1, 2, 1)
+
+    with torch.no_grad():
+        early, late = (enc.encode(burst(c))[1] for c in (3.0, 7.0))
+        other = enc.encode(0.5 * burst(3.0))[1]
+    # the peak moves by less than a fifth of what halving the burst does (the residue is
+    # the burst's alignment with the 0.32 s power windows)
+    assert (early - late).abs().max() < 0.2 * (early - other).abs().max()
+
+
+def test_modality_encoder_picks_the_encoder_from_name_and_shape():
+    assert isinstance(ModalityEncoder("EEG", (4, 200), d_model=8).encoder, FilterBankEncoder)
+    assert isinstance(ModalityEncoder("fnirs", (4, 50), d_model=8).encoder, TemporalConvEncoder)
+    assert isinstance(ModalityEncoder("eeg", (6,), d_model=8).encoder, MLPEncoder)
+    tokens, h = ModalityEncoder("eeg", (4, 200), d_model=8, n_tokens=3)(torch.randn(5, 4, 200))
+    assert tokens.shape == (5, 3, 8) and h.shape == (5, 8)
+
+
+def test_token_summary_is_mean_then_max():
+    tokens = torch.tensor([[[1.0, -2.0], [3.0, 0.0]]])
+    assert token_summary(tokens).tolist() == [[2.0, -1.0, 3.0, 0.0]]

@@ -12,7 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from skpid.decomposition import PIDDecomposer
-from skpid.decomposition._training import apply_scaling
+from skpid.decomposition._training import GroupBatchSampler, apply_scaling
 
 FAST = {"max_epochs": 2, "hidden_size": 16, "n_tokens": 4, "random_state": 0}
 
@@ -298,3 +298,17 @@ def test_auxiliary_head_learns_to_predict_the_response_amplitude():
     probe = make_pipeline(StandardScaler(), LogisticRegression())
     blocks = dec.decompose(X)
     assert cross_val_score(probe, blocks["U_fnirs"], level, cv=4).mean() >= 0.85
+
+
+def test_group_batch_sampler_keeps_batches_within_groups():
+    groups = np.repeat(["a", "b", "c"], [10, 25, 3])
+    sampler = GroupBatchSampler(groups, batch_size=8, seed=0)
+    epoch = list(sampler)
+    assert len(epoch) == len(sampler) == 2 + 4 + 1
+    for batch in epoch:
+        assert len(set(groups[batch])) == 1
+        assert 2 <= len(batch) <= 8
+    assert sorted(i for batch in epoch for i in batch) == list(range(len(groups)))
+    # reshuffled every epoch, the same sequence for the same seed
+    assert list(sampler) != epoch
+    assert list(GroupBatchSampler(groups, batch_size=8, seed=0)) == epoch

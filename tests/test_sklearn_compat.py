@@ -98,6 +98,31 @@ def test_cross_val_score_with_groups_on_slicedict(cls, cv):
 
 
 @pytest.mark.parametrize("cls", DECOMPOSERS, ids=ids)
+def test_groups_reach_fit_through_a_pipeline_in_cross_validation(cls):
+    X, y, groups = _data()
+    pipe = Pipeline([("dec", cls(**TINY)), ("clf", LogisticRegression())])
+    scores = cross_val_score(
+        pipe, X, y, groups=groups, cv=GroupKFold(n_splits=2), params={"dec__groups": groups}
+    )
+    assert scores.shape == (2,)
+    # within-group batches are reproducible and differ from random batches
+    a, b = (cls(**TINY).fit(X, groups=groups).transform(X) for _ in range(2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, cls(**TINY).fit(X).transform(X))
+
+
+@pytest.mark.parametrize("cls", DECOMPOSERS, ids=ids)
+def test_bad_groups_are_named(cls):
+    X, _, groups = _data()
+    with pytest.raises(ValueError, match=r"one label per trial, shape \(48,\)"):
+        cls(**TINY).fit(X, groups=groups[:10])
+    lonely = groups.copy()
+    lonely[0] = 99
+    with pytest.raises(ValueError, match=r"groups \[99\] have a single trial"):
+        cls(**TINY).fit(X, groups=lonely)
+
+
+@pytest.mark.parametrize("cls", DECOMPOSERS, ids=ids)
 def test_same_random_state_same_output_and_different_otherwise(cls):
     X, _, _ = _data()
     a, b = (cls(**TINY).fit_transform(X) for _ in range(2))

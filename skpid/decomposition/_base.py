@@ -24,7 +24,9 @@ from .._multimodal import check_multimodal, n_trials, signature
 from ..augment import Augmenter
 from ._training import (
     ContrastiveNet,
+    GroupBatchSampler,
     apply_scaling,
+    check_groups,
     fit_scaling,
     resolve_device,
     split_train_valid,
@@ -154,7 +156,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         return {}
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, groups=None):
         """Fit the network on multimodal trials (self-supervised).
 
         Parameters
@@ -177,7 +179,8 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         ValueError
             Invalid parameters, wrong number of modalities, fewer than 4 trials, NaN/inf
             values, ``batch_size`` larger than the training trials, missing labels in
-            supervised mode; each message names the fix.
+            supervised mode, groups of the wrong length or with a single trial; each
+            message names the fix.
         TypeError
             Sparse input or modality names that are not strings.
         FloatingPointError
@@ -197,8 +200,23 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         augmenter = Augmenter(self.augmentations, signature(data))
         params, terms, y_enc = self._net_params(data, y, weights)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        groups = check_groups(groups, n_trials(data))
         train, valid = split_train_valid(n_trials(data), self.validation_fraction, seed)
         batch_size = self._batch_size(len(train), valid is not None)
+        batching = {
+            "iterator_train__shuffle": True,
+            # a batch of one trial has no negatives; drop the short last batch
+            "iterator_train__drop_last": True,
+            "iterator_train__generator": torch.Generator().manual_seed(seed + 2),
+        }
+        if groups is not None:
+            group_train = check_groups(groups[train], len(train))
+            batching = {
+                "iterator_train__batch_size": 1,  # the sampler makes the batches
+                "iterator_train__batch_sampler": GroupBatchSampler(
+                    group_train, batch_size, seed + 2
+                ),
+            }
 
         self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
         scaled = apply_scaling(data, self.scaling_)
@@ -230,10 +248,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=batch_size,
             train_split=train_split,
-            iterator_train__shuffle=True,
-            # a batch of one trial has no negatives; drop the short last batch
-            iterator_train__drop_last=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed + 2),
+            **batching,
             iterator_valid__drop_last=n_valid % batch_size == 1,
             callbacks=callbacks,
             augmenter=augmenter,

@@ -9,7 +9,7 @@ from torch import nn
 
 from .._multimodal import signature
 from ..losses import info_nce
-from ..nn import TokenFusion, make_encoder
+from ..nn import TokenFusion, make_encoder, modality_kind
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer
 
 __all__ = ["CoMM", "CoMMNetwork", "CoMMObjective"]
@@ -68,8 +68,9 @@ class CoMMNetwork(nn.Module):
         self.modalities = list(shapes)
         self.encoders = nn.ModuleList()
         self.n_tok = []
-        for shape in shapes.values():
-            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens)
+        for name, shape in shapes.items():
+            kind = modality_kind(name, shape)
+            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens, kind=kind)
             with torch.no_grad():
                 self.n_tok.append(encoder(torch.zeros(2, *shape)).shape[1])
             self.encoders.append(encoder)

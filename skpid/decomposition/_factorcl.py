@@ -9,7 +9,7 @@ from torch import nn
 
 from .._multimodal import signature
 from ..losses import nce_club, nce_lower_bound
-from ..nn import ProjectionHead, make_encoder
+from ..nn import ModalityEncoder, ProjectionHead
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer
 
 __all__ = ["ConcatCritic", "FactorCL", "FactorCLNetwork", "FactorCLObjective"]
@@ -88,20 +88,15 @@ class FactorCLNetwork(nn.Module):
         self.encoders = nn.ModuleList()
         self.shared = nn.ModuleList()
         self.unique = nn.ModuleList()
-        for shape in shapes.values():
-            tokens = make_encoder(shape, d_model=d_model, n_tokens=n_tokens)
-            with torch.no_grad():
-                n_tok = tokens(torch.zeros(2, *shape)).shape[1]
-            self.encoders.append(
-                nn.Sequential(tokens, nn.Flatten(), nn.Linear(n_tok * d_model, d_model), nn.GELU())
-            )
+        for name, shape in shapes.items():
+            self.encoders.append(ModalityEncoder(name, shape, d_model=d_model, n_tokens=n_tokens))
             self.shared.append(ProjectionHead(d_model, n_components, d_model))
             self.unique.append(ProjectionHead(d_model, n_components, d_model))
 
     def forward(self, **X):
         out = {}
         for i, m in enumerate(self.modalities):
-            h = self.encoders[i](X[m])
+            h = self.encoders[i](X[m])[1]
             out[f"S_{m}"] = self.shared[i](h)
             out[f"U_{m}"] = self.unique[i](h)
         return out

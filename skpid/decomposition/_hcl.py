@@ -36,7 +36,7 @@ from torch import nn
 
 from .._multimodal import signature
 from ..losses import cross_correlation_penalty
-from ..nn import ProjectionHead, make_encoder
+from ..nn import ModalityEncoder, ProjectionHead
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._linear_hcl import LinearHCL, _structure_name
 
@@ -95,16 +95,10 @@ class HCLNetwork(nn.Module):
         super().__init__()
         self.modalities = list(shapes)
         self.structures = [tuple(s) for s in structures]
-        self.encoders = nn.ModuleList()
-        self.pools = nn.ModuleList()
-        for shape in shapes.values():
-            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens)
-            with torch.no_grad():
-                n_tok = encoder(torch.zeros(2, *shape)).shape[1]
-            self.encoders.append(encoder)
-            self.pools.append(
-                nn.Sequential(nn.Flatten(), nn.Linear(n_tok * d_model, d_model), nn.GELU())
-            )
+        self.encoders = nn.ModuleList(
+            ModalityEncoder(name, shape, d_model=d_model, n_tokens=n_tokens)
+            for name, shape in shapes.items()
+        )
         self.heads = nn.ModuleList(
             nn.ModuleList(ProjectionHead(d_model, k, d_model) for _ in s)
             for s, k in zip(self.structures, n_components, strict=True)
@@ -118,8 +112,8 @@ class HCLNetwork(nn.Module):
 
     def forward(self, **X):
         hidden = [
-            pool(encoder(X[name]))
-            for name, encoder, pool in zip(self.modalities, self.encoders, self.pools, strict=True)
+            encoder(X[name])[1]
+            for name, encoder in zip(self.modalities, self.encoders, strict=True)
         ]
         gates = self.gates()
         out = {}

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._multimodal import n_trials, signature
-from ..nn import PIDNetwork, compute_target, target_kind
+from ..nn import PIDNetwork, compute_target, modality_kind
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
 
@@ -241,7 +241,7 @@ class PIDDecomposer(DeepDecomposer):
         """Auxiliary target kind of each modality that has one (see the class docstring)."""
         if not self.auxiliary_targets:
             return {}
-        kinds = {m: target_kind(m, shape) for m, shape in shapes.items()}
+        kinds = {m: modality_kind(m, shape) for m, shape in shapes.items()}
         return {m: kind for m, kind in kinds.items() if kind is not None}
 
     def _encode_labels(self, y, n):

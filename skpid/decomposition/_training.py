@@ -101,6 +101,77 @@ def split_train_valid(n, validation_fraction, seed):
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
+class GroupBatchSampler:
+    """Batches drawn from one group (subject) at a time, reshuffled every epoch.
+
+    Each group's trials are shuffled and cut into ``ceil(n_group / batch_size)`` batches
+    of near-equal size (so no group leaves a batch of one trial); the batches of all
+    groups are then shuffled. Every contrastive negative is a trial of the same subject,
+    so telling the subjects apart cannot lower the loss: without it, the features that
+    identify a subject (head size, montage, gains), shared by all of its modalities,
+    dominate what cross-modal objectives align (as in subject-aware contrastive learning
+    of biosignals [1]_).
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_trials,)
+        Group label of every trial.
+    batch_size : int
+        Largest batch.
+    seed : int
+        Seeds the shuffles; the sequence of epochs is reproducible.
+
+    References
+    ----------
+    .. [1] Cheng et al., "Subject-aware contrastive learning for biosignals",
+       arXiv:2007.04871, 2020.
+    """
+
+    def __init__(self, groups, batch_size, seed=0):
+        _, codes, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
+        self.members = [np.flatnonzero(codes == k) for k in range(len(counts))]
+        self.batch_size = batch_size
+        self.rng = np.random.RandomState(seed)
+
+    def _batches(self):
+        batches = []
+        for members in self.members:
+            n_batches = -(-len(members) // self.batch_size)
+            batches += np.array_split(self.rng.permutation(members), n_batches)
+        return [batches[i].tolist() for i in self.rng.permutation(len(batches))]
+
+    def __iter__(self):
+        return iter(self._batches())
+
+    def __len__(self):
+        return sum(-(-len(m) // self.batch_size) for m in self.members)
+
+
+def check_groups(groups, n):
+    """Validated group labels for ``n`` trials (None passes through).
+
+    Raises
+    ------
+    ValueError
+        Wrong length, or a group with a single trial (a batch needs two).
+    """
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n:
+        raise ValueError(
+            f"groups must be one label per trial, shape ({n},); got shape {groups.shape}."
+        )
+    labels, counts = np.unique(groups, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(
+            f"groups {labels[counts < 2].tolist()} have a single trial; batches are drawn "
+            "within a group and need 2 trials. Merge or drop those trials, or pass "
+            "groups=None."
+        )
+    return groups
+
+
 def term_callbacks(terms, validation, train_only=("critic",)):
     """Skorch callbacks that average each loss term per epoch (shown by PrintLog)."""
     callbacks = [

@@ -1,14 +1,24 @@
 """Torch modules of skpid: per-modality encoders, fusion, heads and critics."""
 
-from ._encoders import MLPEncoder, TemporalConvEncoder, make_encoder
+from ._encoders import (
+    FilterBankEncoder,
+    MLPEncoder,
+    ModalityEncoder,
+    TemporalConvEncoder,
+    make_encoder,
+    modality_kind,
+    token_summary,
+)
 from ._fusion import TokenFusion
 from ._heads import GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
-from ._targets import compute_target, haemodynamic_amplitude, peak_band_power, target_kind
+from ._targets import compute_target, haemodynamic_amplitude, peak_band_power
 
 __all__ = [
+    "FilterBankEncoder",
     "GaussianCritic",
     "MLPEncoder",
+    "ModalityEncoder",
     "PIDNetwork",
     "ProjectionHead",
     "SeparableCritic",
@@ -17,6 +27,7 @@ __all__ = [
     "compute_target",
     "haemodynamic_amplitude",
     "make_encoder",
+    "modality_kind",
     "peak_band_power",
-    "target_kind",
+    "token_summary",
 ]

@@ -13,12 +13,25 @@ References
 .. [2] Lawhern et al., "EEGNet: a compact convolutional neural network for EEG-based
    brain-computer interfaces", J. Neural Eng. 15(5):056013, 2018 (few spatial filters
    keep the model small).
+.. [3] Ang et al., "Filter bank common spatial pattern (FBCSP) in brain-computer
+   interface", IJCNN 2008.
+.. [4] Ravanelli and Bengio, "Speaker recognition from raw waveform with SincNet", IEEE
+   SLT 2018 (band-pass filters as the first layer of a network on raw signals).
 """
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MLPEncoder", "TemporalConvEncoder", "make_encoder"]
+__all__ = [
+    "FilterBankEncoder",
+    "MLPEncoder",
+    "ModalityEncoder",
+    "TemporalConvEncoder",
+    "make_encoder",
+    "modality_kind",
+    "token_summary",
+]
 
 
 class TemporalConvEncoder(nn.Module):
@@ -57,6 +70,7 @@ class TemporalConvEncoder(nn.Module):
 
     def __init__(self, n_channels, n_times, d_model=64, n_tokens=8, power=False):
         super().__init__()
+        self.summary_size = 2 * d_model
         n_spatial = min(n_channels, max(8, d_model // 8))
         stride = max(1, round(n_times / 125))
         kernel = max(7, 2 * stride + 1)
@@ -80,6 +94,11 @@ class TemporalConvEncoder(nn.Module):
     def forward(self, x):
         return self.net(x).transpose(1, 2)
 
+    def encode(self, x):
+        """Tokens and a shift-invariant summary (see :func:`token_summary`)."""
+        tokens = self(x)
+        return tokens, token_summary(tokens)
+
 
 class LogPower(nn.Module):
     """Square, average over ``pool`` samples, log: the log band power of filtered input.
@@ -99,6 +118,115 @@ class LogPower(nn.Module):
 
     def forward(self, x):
         return torch.log(self.pool(x * x) + 1e-2)
+
+
+class FilterBankEncoder(nn.Module):
+    """Spatial filters, a band-pass filter bank and log band power, for EEG.
+
+    The order of filter-bank common spatial patterns [3]_: a 1x1 convolution mixes the
+    channels into ``n_spatial`` virtual channels (spatial filters); each is filtered by
+    the same ``n_bands`` temporal FIR filters (a depthwise convolution, applied with a
+    stride), initialised as Hann-windowed cosines at centre frequencies spaced
+    geometrically from 1/16 to 0.8 of the Nyquist frequency (3.1 to 40 Hz at 100 Hz,
+    covering theta to low gamma) and then learned; squaring, averaging over windows of
+    about 1/32 of the trial and a log give log band-power envelopes (:class:`LogPower`).
+
+    Two outputs are read from the envelopes (:meth:`encode`): time tokens for the
+    fusion (a strided convolution, then adaptive pooling to ``n_tokens``), and a summary
+    of each envelope's maximum and mean over time, which does not depend on when in the
+    trial an event happened (a transient burst counts by its peak, an ongoing rhythm by
+    its mean).
+
+    Without the filter-bank initialisation, a learned temporal convolution fits a few
+    hundred EEG trials by memorising their background noise instead of finding the
+    band of a short burst; this initialisation is what lets it generalise across trials
+    and subjects (a band-limited start, as in SincNet-style EEG models [4]_).
+
+    Parameters
+    ----------
+    n_channels : int
+    n_times : int
+    d_model : int, default=64
+        Token size.
+    n_tokens : int, default=8
+    n_spatial : int, default=8
+        Spatial filters (at most ``n_channels``).
+    n_bands : int, default=8
+        Band-pass filters per spatial filter.
+
+    Attributes
+    ----------
+    centre_frequencies : ndarray of shape (n_bands,)
+        Initial centre frequency of each band, as a share of the Nyquist frequency.
+    summary_size : int
+        ``2 * n_spatial * n_bands``.
+
+    Shapes
+    ------
+    ``forward``: input ``(batch, n_channels, n_times)``, output ``(batch, n_tokens,
+    d_model)``; ``encode`` also returns the summary ``(batch, summary_size)``.
+    """
+
+    def __init__(self, n_channels, n_times, d_model=64, n_tokens=8, n_spatial=8, n_bands=8):
+        super().__init__()
+        n_spatial = min(n_channels, n_spatial)
+        n_filters = n_spatial * n_bands
+        self.summary_size = 2 * n_filters
+        self.centre_frequencies = np.geomspace(1 / 16, 0.8, n_bands)
+        stride = max(1, round(n_times / 250))
+        # 1.5 cycles of the lowest centre frequency (cycles per sample = share / 2)
+        kernel = int(1.5 * 2 / self.centre_frequencies[0]) // 2 * 2 + 1
+        length = (n_times - 1) // stride + 1
+        self.spatial = nn.Conv1d(n_channels, n_spatial, 1)
+        self.bank = nn.Conv1d(
+            n_spatial,
+            n_filters,
+            kernel,
+            stride=stride,
+            padding=kernel // 2,
+            groups=n_spatial,
+            bias=False,
+        )
+        self.envelope = LogPower(max(1, round(length / 32)))
+        self.tokens = nn.Sequential(
+            nn.Conv1d(n_filters, d_model, 5, stride=2, padding=2),
+            nn.GELU(),
+            nn.AdaptiveAvgPool1d(n_tokens),
+        )
+        with torch.no_grad():
+            bank = _cosine_bank(self.centre_frequencies, kernel)
+            self.bank.weight.copy_(bank.repeat(n_spatial, 1, 1))
+
+    def encode(self, x):
+        """Tokens ``(batch, n_tokens, d_model)`` and summary ``(batch, summary_size)``."""
+        power = self.envelope(self.bank(self.spatial(x)))
+        summary = torch.cat([power.amax(dim=2), power.mean(dim=2)], dim=1)
+        return self.tokens(power).transpose(1, 2), summary
+
+    def forward(self, x):
+        return self.encode(x)[0]
+
+
+def _cosine_bank(frequencies, kernel):
+    """Unit-norm Hann-windowed cosines ``(n_bands, 1, kernel)``; frequencies: share of Nyquist."""
+    t = torch.arange(kernel, dtype=torch.float32) - kernel // 2
+    freqs = torch.as_tensor(frequencies, dtype=torch.float32)[:, None]
+    bank = torch.cos(torch.pi * freqs * t) * torch.hann_window(kernel + 2, periodic=False)[1:-1]
+    return (bank / bank.norm(dim=1, keepdim=True))[:, None, :]
+
+
+def token_summary(tokens):
+    """Mean and maximum of every token feature over the tokens, concatenated.
+
+    Parameters
+    ----------
+    tokens : torch.Tensor of shape (batch, n_tokens, d_model)
+
+    Returns
+    -------
+    summary : torch.Tensor of shape (batch, 2 * d_model)
+    """
+    return torch.cat([tokens.mean(dim=1), tokens.amax(dim=1)], dim=1)
 
 
 class MLPEncoder(nn.Module):
@@ -122,6 +250,7 @@ class MLPEncoder(nn.Module):
         super().__init__()
         self.n_tokens = n_tokens
         self.d_model = d_model
+        self.summary_size = n_tokens * d_model
         self.net = nn.Sequential(
             nn.Linear(n_features, 2 * d_model),
             nn.GELU(),
@@ -133,9 +262,14 @@ class MLPEncoder(nn.Module):
     def forward(self, x):
         return self.net(x).view(x.shape[0], self.n_tokens, self.d_model)
 
+    def encode(self, x):
+        """Tokens and, as summary, all of them flattened (features have no time axis)."""
+        tokens = self(x)
+        return tokens, tokens.flatten(1)
 
-def make_encoder(shape, d_model=64, n_tokens=8, power=False):
-    """Encoder for one modality from its trailing shape.
+
+def make_encoder(shape, d_model=64, n_tokens=8, power=False, kind=None):
+    """Encoder for one modality from its trailing shape (and kind).
 
     Parameters
     ----------
@@ -147,11 +281,17 @@ def make_encoder(shape, d_model=64, n_tokens=8, power=False):
         Tokens of a time series; tabular modalities get ``max(1, n_tokens // 2)``.
     power : bool, default=False
         Log-power envelopes in the time-series encoder (see :class:`TemporalConvEncoder`).
+    kind : str or None, default=None
+        ``"eeg"`` gives a time series a :class:`FilterBankEncoder` (see
+        :func:`modality_kind`).
 
     Returns
     -------
-    encoder : TemporalConvEncoder or MLPEncoder
+    encoder : FilterBankEncoder, TemporalConvEncoder or MLPEncoder
+        Each has ``encode(x) -> (tokens, summary)`` and ``summary_size``.
     """
+    if len(shape) == 2 and kind == "eeg":
+        return FilterBankEncoder(shape[0], shape[1], d_model=d_model, n_tokens=n_tokens)
     if len(shape) == 2:
         return TemporalConvEncoder(
             shape[0], shape[1], d_model=d_model, n_tokens=n_tokens, power=power
@@ -162,3 +302,65 @@ def make_encoder(shape, d_model=64, n_tokens=8, power=False):
         f"Cannot build an encoder for trailing shape {tuple(shape)}: expected (channels, "
         "times) or (features,)."
     )
+
+
+class ModalityEncoder(nn.Module):
+    """Encoder of one modality, chosen from its name and shape, with a pooled vector.
+
+    :func:`make_encoder` gives the tokens and summary (a :class:`FilterBankEncoder` for
+    EEG, see :func:`modality_kind`); a linear layer and a GELU map the summary to the
+    modality's representation ``H``, which does not depend on where in the trial an
+    event happened (the tokens keep the timing, for the fusion).
+
+    Parameters
+    ----------
+    name : str
+        Modality name.
+    shape : tuple of int
+        Trailing shape, ``(channels, times)`` or ``(features,)``.
+    d_model : int, default=64
+    n_tokens : int, default=8
+    power : bool, default=False
+        Log-power envelopes in a :class:`TemporalConvEncoder`.
+
+    Attributes
+    ----------
+    n_tokens : int
+        Number of tokens the encoder returns.
+
+    Shapes
+    ------
+    input ``(batch, *shape)``; output ``(tokens (batch, n_tokens, d_model), H (batch,
+    d_model))``.
+    """
+
+    def __init__(self, name, shape, d_model=64, n_tokens=8, power=False):
+        super().__init__()
+        kind = modality_kind(name, shape)
+        self.encoder = make_encoder(
+            shape, d_model=d_model, n_tokens=n_tokens, power=power, kind=kind
+        )
+        with torch.no_grad():
+            self.n_tokens = self.encoder(torch.zeros(2, *shape)).shape[1]
+        self.pool = nn.Sequential(nn.Linear(self.encoder.summary_size, d_model), nn.GELU())
+
+    def forward(self, x):
+        tokens, summary = self.encoder.encode(x)
+        return tokens, self.pool(summary)
+
+
+def modality_kind(name, shape):
+    """Kind of a modality from its name and trailing shape: ``"eeg"``, ``"nirs"`` or None.
+
+    A time series ``(channels, times)`` whose name contains ``"eeg"`` (any case) is EEG;
+    one whose name contains ``"nirs"`` and has an even channel count (HbO, HbR pairs side
+    by side) is fNIRS. Anything else has no kind and gets generic treatment.
+    """
+    if len(shape) != 2:
+        return None
+    lowered = name.lower()
+    if "eeg" in lowered:
+        return "eeg"
+    if "nirs" in lowered and shape[0] % 2 == 0:
+        return "nirs"
+    return None

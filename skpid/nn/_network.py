@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._encoders import make_encoder
+from ._encoders import ModalityEncoder
 from ._fusion import TokenFusion
 from ._heads import ProjectionHead
 from ._targets import TARGETS
@@ -15,8 +15,9 @@ __all__ = ["PIDNetwork"]
 class PIDNetwork(nn.Module):
     """Encoders per modality, redundancy/unique heads per modality, a fused synergy head.
 
-    For each modality ``m`` an encoder (chosen from the trailing shape) gives tokens,
-    flattened and projected into a representation ``H_m``; heads map ``H_m`` to the
+    For each modality ``m`` an encoder (chosen from its name and trailing shape, see
+    :class:`ModalityEncoder`) gives tokens and a shift-invariant representation ``H_m``
+    (a filter bank with log band power for EEG); heads map ``H_m`` to the
     redundancy embedding ``R_m`` and the unique embedding ``U_m``. A transformer over the
     tokens of all modalities (:class:`TokenFusion`) feeds the synergy head ``S``.
 
@@ -63,19 +64,13 @@ class PIDNetwork(nn.Module):
         super().__init__()
         self.modalities = list(shapes)
         self.encoders = nn.ModuleList()
-        self.pools = nn.ModuleList()
         self.redundant = nn.ModuleList()
         self.unique = nn.ModuleList()
         tokens_per_modality = []
         for name, shape in shapes.items():
-            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens, power=True)
-            with torch.no_grad():
-                n_tok = encoder(torch.zeros(2, *shape)).shape[1]
-            tokens_per_modality.append(n_tok)
+            encoder = ModalityEncoder(name, shape, d_model=d_model, n_tokens=n_tokens, power=True)
+            tokens_per_modality.append(encoder.n_tokens)
             self.encoders.append(encoder)
-            self.pools.append(
-                nn.Sequential(nn.Flatten(), nn.Linear(n_tok * d_model, d_model), nn.GELU())
-            )
             self.redundant.append(ProjectionHead(d_model, n_components["R"], d_model))
             self.unique.append(ProjectionHead(d_model, n_components[f"U_{name}"], d_model))
         self.fusion = TokenFusion(tokens_per_modality, d_model, n_layers=n_fusion_layers)
@@ -93,9 +88,8 @@ class PIDNetwork(nn.Module):
     def forward(self, **X):
         out, tokens = {}, []
         for i, name in enumerate(self.modalities):
-            tok = self.encoders[i](X[name])
+            tok, h = self.encoders[i](X[name])
             tokens.append(tok)
-            h = self.pools[i](tok)
             out[f"H_{name}"] = h
             out[f"R_{name}"] = self.redundant[i](h)
             out[f"U_{name}"] = self.unique[i](h)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["TARGETS", "compute_target", "haemodynamic_amplitude", "peak_band_power", "target_kind"]
+__all__ = ["TARGETS", "compute_target", "haemodynamic_amplitude", "peak_band_power"]
 
 
 def peak_band_power(x, *, n_bands=4, window=0.05):
@@ -90,25 +90,8 @@ def haemodynamic_amplitude(x, *, smooth=0.05):
     return torch.log(span.amax(dim=1, keepdim=True) + 1e-8)
 
 
-#: Auxiliary target of each kind of modality.
+#: Auxiliary target of each kind of modality (see :func:`skpid.nn.modality_kind`).
 TARGETS = {"eeg": peak_band_power, "nirs": haemodynamic_amplitude}
-
-
-def target_kind(name, shape):
-    """Kind of auxiliary target of a modality (a key of :data:`TARGETS`) or None.
-
-    Time-series modalities whose name contains ``"eeg"`` get EEG band power, those whose
-    name contains ``"nirs"`` (and with an even channel count) the haemodynamic amplitude;
-    others get none.
-    """
-    if len(shape) != 2:
-        return None
-    lowered = name.lower()
-    if "eeg" in lowered:
-        return "eeg"
-    if "nirs" in lowered and shape[0] % 2 == 0:
-        return "nirs"
-    return None
 
 
 def compute_target(kind, x, batch_size=256):
