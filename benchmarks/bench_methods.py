@@ -68,12 +68,12 @@ def _subset(X, idx):
     return SliceDict(**{m: np.asarray(x)[idx] for m, x in X.items()})
 
 
-def _fit(name, cls, X, args, task):
+def _fit(name, cls, X, args, task, groups=None):
     """Fit one method, record its speed; None (with a printed note) when it cannot run."""
     est = cls(max_epochs=args.max_epochs, random_state=args.random_state)
     try:
         t0 = time.perf_counter()
-        est.fit(X)
+        est.fit(X, groups=groups)
         fit_s = time.perf_counter() - t0
     except ValueError as exc:
         print(f"note: {name} cannot run on {task}: {str(exc).splitlines()[0]}")
@@ -107,7 +107,7 @@ def simulator(methods, args):
     X_train, X_test = _subset(data.X, train), _subset(data.X, test)
     print("\n== a. EEG + fNIRS simulator: recovery (chance-normalised balanced accuracy) ==")
     for name, cls in methods.items():
-        est = _fit(name, cls, X_train, args, "eeg_fnirs")
+        est = _fit(name, cls, X_train, args, "eeg_fnirs", groups=data.groups[train])
         if est is None:
             continue
         Z = est.transform(X_test)

@@ -36,7 +36,8 @@ out = Path(sys.argv[1] if len(sys.argv) > 1 else "inspection_figures")
 out.mkdir(parents=True, exist_ok=True)
 
 data = make_eeg_fnirs(n_subjects=4, n_trials=40, random_state=0)
-decomposer = PIDDecomposer(n_components=4, max_epochs=8, random_state=0).fit(data.X)
+decomposer = PIDDecomposer(n_components=4, max_epochs=8, random_state=0)
+decomposer.fit(data.X, groups=data.groups)  # batches within subjects
 blocks = decomposer.decompose(data.X)  # {"R": (n, 4), "U_eeg": ..., "U_fnirs": ..., "S": ...}
 
 # Physiological quantities measured from the signals, plus the simulator's true values.

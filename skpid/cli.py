@@ -98,15 +98,15 @@ def _demo(args):
     X_train, X_test = _subset(data.X, train), _subset(data.X, test)
 
     print(
-        f"\nFitting PIDDecomposer (self-supervised, no labels) on {train.sum()} trials of "
-        f"{len(subjects) - len(held_out)} subjects ..."
+        f"\nFitting PIDDecomposer (self-supervised, no labels, batches within subjects) on "
+        f"{train.sum()} trials of {len(subjects) - len(held_out)} subjects ..."
     )
     t0 = time.perf_counter()
     params = {"random_state": args.random_state, "verbose": args.verbose}
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
     dec = PIDDecomposer(**params)
-    dec.fit(X_train)
+    dec.fit(X_train, groups=data.groups[train])
     print(f"  {dec.n_epochs_} epochs in {time.perf_counter() - t0:.0f} s")
     Z_train, Z_test = dec.transform(X_train), dec.transform(X_test)
 
