@@ -22,11 +22,17 @@ _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bo
 class PIDDecomposer(DeepDecomposer):
     """Learn redundant, unique and synergistic components of multimodal recordings.
 
-    For modalities ``m = 1..M`` (e.g. EEG and fNIRS), an encoder per modality (a compact
-    temporal CNN for time series, an MLP for tabular features) feeds a redundancy head
-    ``R_m`` and a unique head ``U_m``; a transformer over the tokens of all modalities
-    feeds a synergy head ``S``. Training is self-supervised with two augmented views of
-    every trial (see :class:`~skpid.decomposition._objective.PIDObjective`):
+    For modalities ``m = 1..M`` (e.g. EEG and fNIRS), an encoder per modality (for EEG,
+    spatial filters and a band-pass filter bank giving log band power; a compact temporal
+    CNN for other time series; an MLP for tabular features; see
+    :class:`skpid.nn.ModalityEncoder`) feeds a redundancy head ``R_m`` and a unique head
+    ``U_m`` through a summary that does not depend on when in the trial an event
+    happened; a transformer over the time tokens of all modalities feeds a synergy head
+    ``S``. Pass the subject of every trial to ``fit(X, groups=...)`` when trials come
+    from several subjects: batches are then drawn within subjects, so that the shared
+    signature of a subject is not what the cross-modal terms align. Training is
+    self-supervised with two augmented views of every trial (see
+    :class:`~skpid.decomposition._objective.PIDObjective`):
 
     - ``R``: cross-modal InfoNCE aligns ``R_m`` across modalities, so it keeps what all
       modalities share (the redundant atom) [1]_, [2]_.
@@ -75,7 +81,7 @@ class PIDDecomposer(DeepDecomposer):
     loss_weights : dict or None, default=None
         Overrides of the term weights ``{"redundant", "unique", "synergy", "mi_unique",
         "mi_synergy", "decorrelation", "auxiliary", "supervised"}``, all 1.0 by default
-        except ``auxiliary`` (5.0). Raising the
+        except ``auxiliary`` (15.0). Raising the
         penalties (e.g. 5-10) reduces leaks between blocks at the cost of what each block
         recovers.
     augmentations : dict or None, default=None
