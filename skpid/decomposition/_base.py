@@ -268,7 +268,15 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)
         }
         self.n_epochs_ = len(self.net_.history)
+        self._fit_readout({m: x[train] for m, x in data.items()})
         return self
+
+    def _fit_readout(self, data):
+        """Fit what maps the network's outputs to the components (a hook; no-op here)."""
+
+    def _readout(self, Z):
+        """Components from the network's outputs of :meth:`_embed` (identity here)."""
+        return Z
 
     def _embed(self, data):
         module = self.net_.module_
@@ -310,7 +318,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
         """
         check_is_fitted(self)
-        return self._embed(self._check_input(X, reset=False))
+        return self._readout(self._embed(self._check_input(X, reset=False)))
 
     def _split_blocks(self, Z):
         return {name: Z[:, sl] for name, sl in self.component_slices_.items()}
