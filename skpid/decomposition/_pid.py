@@ -14,22 +14,9 @@ from .._multimodal import n_trials, signature
 from ..nn import PIDNetwork, compute_target, modality_kind
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
+from ._readout import fit_lattice_readout, lattice_blocks
 
 __all__ = ["PIDDecomposer"]
-
-
-def _ridge(x, y, alpha=1e-3):
-    """Ridge regression of ``y`` on ``x``: ``(coef, intercept)``.
-
-    The penalty is ``alpha`` times the mean variance of ``x``'s columns (times ``n``), so
-    it does not depend on their scale; it only keeps nearly collinear columns stable.
-    """
-    x_mean, y_mean = x.mean(0), y.mean(0)
-    xc = x - x_mean
-    gram = xc.T @ xc
-    penalty = alpha * max(np.trace(gram) / len(gram), 1e-12)
-    coef = np.linalg.solve(gram + penalty * np.eye(len(gram)), xc.T @ (y - y_mean))
-    return coef, y_mean - x_mean @ coef
 
 
 _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bound
@@ -120,8 +107,9 @@ class PIDDecomposer(DeepDecomposer):
         into the components; the classifier is not exposed. When False, ``y`` is ignored.
     orthogonalize : bool, default=True
         After training, peel the blocks apart linearly in the order of the PID lattice,
-        with ridge regressions fitted on the training trials' outputs (closed form,
-        stored in ``readout_``): ``R`` is the mean over modalities of each ``R_m``
+        with ridge regressions fitted on the training trials' outputs (penalty by
+        leave-one-out, so that chance correlations are not removed; stored in
+        ``readout_``): ``R`` is the mean over modalities of each ``R_m``
         predicted from the other modalities' ``R_n`` (so only what another modality can
         predict is kept); each ``U_m`` minus its prediction from ``R``; ``S`` minus its
         prediction from ``R`` and every ``U_m``. What a linear probe could read of a
@@ -357,47 +345,14 @@ class PIDDecomposer(DeepDecomposer):
         return {n: Z[:, bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
 
     def _fit_readout(self, data):
-        if not self.orthogonalize:
-            return
-        raw = self._raw_blocks(self._embed(data))
-        self.readout_ = {}
-        for m in self.modalities_:
-            self.readout_[f"R_{m}"] = _ridge(self._others(raw, m), raw[f"R_{m}"])
-        redundant = self._redundant(raw)
-        lower = [redundant]
-        for m in self.modalities_:
-            self.readout_[f"U_{m}"] = _ridge(redundant, raw[f"U_{m}"])
-            lower.append(raw[f"U_{m}"] - self._predict(f"U_{m}", redundant))
-        self.readout_["S"] = _ridge(np.hstack(lower), raw["S"])
-
-    def _others(self, raw, m):
-        return np.hstack([raw[f"R_{n}"] for n in self.modalities_ if n != m])
-
-    def _predict(self, name, x):
-        coef, intercept = self.readout_[name]
-        return x @ coef + intercept
-
-    def _redundant(self, raw):
-        """R: mean of the R_m, each predicted from the other modalities when orthogonalised."""
-        if not self.orthogonalize:
-            return np.mean([raw[f"R_{m}"] for m in self.modalities_], axis=0)
-        predicted = [self._predict(f"R_{m}", self._others(raw, m)) for m in self.modalities_]
-        return np.mean(predicted, axis=0)
-
-    def _combine(self, raw):
-        """The blocks ``R, U_<m>..., S`` from the per-modality outputs (see ``orthogonalize``)."""
-        blocks = {"R": self._redundant(raw)}
-        for m in self.modalities_:
-            u = raw[f"U_{m}"]
-            blocks[f"U_{m}"] = u - self._predict(f"U_{m}", blocks["R"]) if self.orthogonalize else u
-        s = raw["S"]
         if self.orthogonalize:
-            s = s - self._predict("S", np.hstack(list(blocks.values())))
-        blocks["S"] = s
-        return blocks
+            raw = self._raw_blocks(self._embed(data))
+            self.readout_ = fit_lattice_readout(raw, self.modalities_)
 
     def _readout(self, Z):
-        return np.hstack(list(self._combine(self._raw_blocks(Z)).values()))
+        maps = self.readout_ if self.orthogonalize else None
+        blocks = lattice_blocks(self._raw_blocks(Z), self.modalities_, maps)
+        return np.hstack(list(blocks.values()))
 
     def decompose(self, X):
         """Components of each trial, one array per block.

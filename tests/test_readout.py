@@ -1,0 +1,72 @@
+"""Tests of the lattice readout of the PID blocks (plain functions on arrays)."""
+
+import numpy as np
+
+from skpid.decomposition._readout import fit_lattice_readout, lattice_blocks
+
+MODS = ["eeg", "fnirs"]
+
+
+def _r2(x, y):
+    """In-sample R^2 of the least-squares fit of y (n,) or (n, k) on x, with intercept."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    fitted = x1 @ np.linalg.lstsq(x1, y, rcond=None)[0]
+    return 1 - ((y - fitted) ** 2).sum() / ((y - y.mean(0)) ** 2).sum()
+
+
+def _heads(n=2000, seed=0):
+    """Head outputs with known content: z shared, a fNIRS-private, e EEG-private, s synergy."""
+    rng = np.random.RandomState(seed)
+    z, a, e, s = rng.randn(4, n)
+
+    def noisy(*cols):
+        return np.column_stack(cols) + 0.1 * rng.randn(n, len(cols))
+
+    raw = {
+        "R_eeg": noisy(z, e),
+        "R_fnirs": noisy(z, a),  # a private part leaks into fNIRS's redundancy head
+        "U_eeg": noisy(e, rng.randn(n)),
+        "U_fnirs": noisy(a, 0.8 * z),  # the redundant z leaks into the unique block
+        "S": noisy(s + 0.5 * z, a),  # and z and a into the synergy block
+    }
+    return raw, {"z": z, "a": a, "e": e, "s": s}
+
+
+def test_readout_peels_lower_atoms_out_of_higher_blocks():
+    raw, truth = _heads()
+    blocks = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
+    assert list(blocks) == ["R", "U_eeg", "U_fnirs", "S"]
+    # R keeps z, not the private a or e
+    assert _r2(blocks["R"], truth["z"]) > 0.95
+    assert _r2(blocks["R"], truth["a"]) < 0.02 and _r2(blocks["R"], truth["e"]) < 0.02
+    # U_fnirs keeps a, loses z; S keeps s, loses z and a
+    assert _r2(blocks["U_fnirs"], truth["a"]) > 0.95
+    assert _r2(blocks["U_fnirs"], truth["z"]) < 0.02
+    assert _r2(blocks["S"], truth["s"]) > 0.9
+    # (a is removed through the noisy U_fnirs: errors in variables leave a trace of it)
+    assert _r2(blocks["S"], truth["z"]) < 0.02 and _r2(blocks["S"], truth["a"]) < 0.05
+    # before the readout, the leaks were there
+    plain = lattice_blocks(raw, MODS)
+    assert _r2(plain["R"], truth["a"]) > 0.2 and _r2(plain["U_fnirs"], truth["z"]) > 0.3
+
+
+def test_readout_leaves_unrelated_blocks_alone():
+    # independent heads: every ridge shrinks to ~0, so the blocks are kept as they are
+    rng = np.random.RandomState(1)
+    raw = {k: rng.randn(300, 4) for k in ("R_eeg", "R_fnirs", "U_eeg", "U_fnirs", "S")}
+    blocks = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
+    for name in ("U_eeg", "U_fnirs", "S"):
+        assert _r2(raw[name], blocks[name]) > 0.97
+    assert np.abs(blocks["R"] - blocks["R"].mean(0)).max() < 0.3 * raw["R_eeg"].std()
+
+
+def test_readout_takes_any_number_of_modalities():
+    rng = np.random.RandomState(2)
+    mods = ["a", "b", "c"]
+    z = rng.randn(500)
+    raw = {f"R_{m}": np.column_stack([z, rng.randn(500)]) for m in mods}
+    raw.update({f"U_{m}": rng.randn(500, 3) for m in mods})
+    raw["S"] = rng.randn(500, 2)
+    blocks = lattice_blocks(raw, mods, fit_lattice_readout(raw, mods))
+    assert [b.shape for b in blocks.values()] == [(500, 2), (500, 3), (500, 3), (500, 3), (500, 2)]
+    assert _r2(blocks["R"], z) > 0.95
