@@ -108,15 +108,16 @@ class PIDDecomposer(DeepDecomposer):
     orthogonalize : bool, default=True
         After training, peel the blocks apart linearly in the order of the PID lattice,
         with ridge regressions fitted on the training trials' outputs (penalty by
-        leave-one-out, so that chance correlations are not removed; stored in
-        ``readout_``): ``R`` is the mean over modalities of each ``R_m``
-        predicted from the other modalities' ``R_n`` (so only what another modality can
-        predict is kept); each ``U_m`` minus its prediction from ``R``; ``S`` minus its
-        prediction from ``R`` and every ``U_m``. What a linear probe could read of a
-        lower atom from a higher block is removed (as far as the training subjects'
-        relation holds for new ones; on the simulator it roughly halves the leaks of
-        ``R`` into ``U_fnirs`` and ``S``). Blocks are then no longer on the unit sphere.
-        False returns the normalised heads, ``R`` their mean.
+        leave-one-out; stored in ``readout_``; see :mod:`skpid.decomposition._readout`):
+        ``R`` is the mean over modalities of each ``R_m`` predicted from the other
+        modalities' ``R_n`` (only what another modality can predict is kept), without
+        its negligible principal directions; each ``U_m`` minus its prediction from
+        ``R``; ``S`` minus its prediction from ``R`` and every ``U_m``. What a linear
+        probe could read of a lower atom from a higher block is removed, as far as the
+        training subjects' relation holds for new ones (on the simulator, over 3 seeds,
+        the mean off-diagonal probe score fell from 0.17-0.33 to 0.09-0.15). Blocks are
+        then no longer on the unit sphere. False returns the normalised heads, ``R``
+        their mean.
     max_epochs : int, default=30
         Largest number of passes over the training trials (30 keeps a fit of 1,000
         EEG+fNIRS trials of 32 x 1,000 and 40 x 160 samples near 100 CPU-seconds).
