@@ -18,7 +18,6 @@ from ._readout import fit_lattice_readout, lattice_blocks
 
 __all__ = ["PIDDecomposer"]
 
-
 _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bound
 
 
@@ -159,8 +158,8 @@ class PIDDecomposer(DeepDecomposer):
     component_slices_ : dict of str to slice
         Columns of each block in the output of ``transform``.
     readout_ : dict of str to (ndarray, ndarray)
-        With ``orthogonalize=True``: ``(coef, intercept)`` of each ridge regression of
-        the readout, keyed ``R_<m>``, ``U_<m>`` and ``S`` (see ``orthogonalize``).
+        With ``orthogonalize=True``: ``(coef, intercept)`` of each linear map of the
+        readout, keyed ``R_<m>``, ``R``, ``U_<m>`` and ``S`` (see ``orthogonalize``).
     n_epochs_ : int
         Epochs run.
     classes_ : ndarray
