@@ -248,8 +248,8 @@ def test_learns_redundant_and_unique_atoms(bits_recovery):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: the S block finds s0 XOR s1 only at ~0.6-0.66 and atoms still leak "
-    "into other blocks (up to ~0.9-1.0 for R in U_m1, U in S); the design target is here",
+    reason="known gap: the S block finds s0 XOR s1 only at ~0.70 accuracy; the leaks now stay "
+    "at or just under 0.6 (up to 0.9-1.0 before the lattice readout); the design target is here",
 )
 def test_isolates_synergy_and_stops_leaks(bits_recovery):
     acc = bits_recovery

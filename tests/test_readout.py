@@ -70,3 +70,13 @@ def test_readout_takes_any_number_of_modalities():
     blocks = lattice_blocks(raw, mods, fit_lattice_readout(raw, mods))
     assert [b.shape for b in blocks.values()] == [(500, 2), (500, 3), (500, 3), (500, 3), (500, 2)]
     assert _r2(blocks["R"], z) > 0.95
+
+
+def test_readout_takes_blocks_of_one_component():
+    rng = np.random.RandomState(3)
+    z = rng.randn(100, 1)
+    raw = {"R_eeg": z + 0.1 * rng.randn(100, 1), "R_fnirs": z + 0.1 * rng.randn(100, 1)}
+    raw.update({k: rng.randn(100, 1) for k in ("U_eeg", "U_fnirs", "S")})
+    blocks = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
+    assert [b.shape for b in blocks.values()] == [(100, 1)] * 4
+    assert _r2(blocks["R"], z[:, 0]) > 0.95

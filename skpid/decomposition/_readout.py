@@ -31,7 +31,9 @@ _RANK_TOL = 0.03  # chosen on the simulator over 3 seeds: 0.1 also cut true R di
 def _ridge(x, y):
     """``(coef, intercept)`` of a ridge regression of ``y`` on ``x``, penalty by LOO."""
     model = RidgeCV(alphas=_ALPHAS * len(x)).fit(x, y)
-    return model.coef_.T, model.intercept_
+    # RidgeCV drops the target axis of a one-column y: keep (n_features, n_targets)
+    n_targets = y.shape[1]
+    return model.coef_.reshape(n_targets, -1).T, np.reshape(model.intercept_, n_targets)
 
 
 def _predict(maps, name, x):
