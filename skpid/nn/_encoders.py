@@ -60,8 +60,8 @@ class TemporalConvEncoder(nn.Module):
         Number of output tokens (time segments).
     power : bool, default=False
         Square-pool-log envelopes (log band power, as ShallowConvNet) instead of
-        GELU-pool; used by :class:`skpid.nn.PIDNetwork`, where it lets the EEG encoder
-        read band power and lateralisation more directly.
+        GELU-pool; used by :class:`skpid.nn.PIDNetwork` for time series other than
+        EEG (EEG gets :class:`FilterBankEncoder`).
 
     Shapes
     ------
