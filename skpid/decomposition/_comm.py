@@ -203,7 +203,7 @@ class CoMM(DeepDecomposer):
         :func:`skpid.augment.default_augmentations`.
     max_epochs : int, default=30
     batch_size : int or "auto", default="auto"
-        ``"auto"`` uses ``min(128, n_train)``.
+        ``"auto"`` uses ``min(128, n_train)`` (32 when ``fit`` gets ``groups``).
     lr : float, default=1e-3
     weight_decay : float, default=1e-2
     validation_fraction : float or None, default=None

@@ -276,7 +276,7 @@ class FactorCL(DeepDecomposer):
         Modality name to a list of augmentations (see :class:`skpid.augment.Augmenter`).
     max_epochs : int, default=30
     batch_size : int or "auto", default="auto"
-        ``"auto"`` uses ``min(128, n_train)``.
+        ``"auto"`` uses ``min(128, n_train)`` (32 when ``fit`` gets ``groups``).
     lr : float, default=1e-3
         Learning rate of the network and of the critics.
     weight_decay : float, default=0.0

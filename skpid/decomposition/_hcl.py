@@ -256,7 +256,7 @@ class HCL(DeepDecomposer):
         left out get :func:`skpid.augment.default_augmentations`.
     max_epochs : int, default=30
     batch_size : int or "auto", default="auto"
-        ``"auto"`` is ``min(128, n_training_trials)``.
+        ``"auto"`` is ``min(128, n_training_trials)`` (32 when ``fit`` gets ``groups``).
     lr : float, default=2e-3
         AdamW learning rate.
     validation_fraction : float or None, default=None
