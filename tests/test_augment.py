@@ -145,6 +145,14 @@ def test_augmenter_defaults_overrides_and_callables():
     assert "band_scale" in repr(again)
 
 
+def test_augmenter_takes_pairs_as_lists_as_read_from_json():
+    batch = {"eeg": _x((4, 3, 200))}
+    as_list = Augmenter(
+        {"eeg": [["amplitude_scale", {"low": 2.0, "high": 2.0}]]}, {"eeg": (3, 200)}
+    )
+    assert torch.allclose(as_list(batch, _gen())["eeg"], 2 * batch["eeg"])
+
+
 @pytest.mark.parametrize(
     ("spec", "error", "match"),
     [

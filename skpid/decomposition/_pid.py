@@ -88,10 +88,11 @@ class PIDDecomposer(DeepDecomposer):
         recovers.
     augmentations : dict or None, default=None
         Modality name to a list of augmentations: names from
-        :data:`skpid.augment.AUGMENTATIONS`, ``(name, params)`` pairs or callables
-        ``f(x, *, generator)``; an empty list turns augmentation off for that modality.
-        Modalities left out get :func:`skpid.augment.default_augmentations` (chosen from
-        the name: ``"eeg"``, ``"nirs"``, other time series, tabular).
+        :data:`skpid.augment.AUGMENTATIONS`, ``(name, params)`` pairs (a 2-item list,
+        as read from JSON, also works) or callables ``f(x, *, generator)``; an empty
+        list turns augmentation off for that modality. Modalities left out get
+        :func:`skpid.augment.default_augmentations` (chosen from the name: ``"eeg"``,
+        ``"nirs"``, other time series, tabular).
     auxiliary_targets : bool, default=True
         Physiological auxiliary targets computed from the input (no labels): the unique
         block of a time-series modality named like ``"eeg"`` learns to predict the
