@@ -64,6 +64,14 @@ def _redundant(raw, modalities, maps):
     return _predict(maps, "R", _cross_predicted(raw, modalities, maps))
 
 
+def _lower_blocks(raw, modalities, maps):
+    """``R`` and the peeled ``U_<m>``: everything below ``S`` in the lattice."""
+    blocks = {"R": _redundant(raw, modalities, maps)}
+    for m in modalities:
+        blocks[f"U_{m}"] = raw[f"U_{m}"] - _predict(maps, f"U_{m}", blocks["R"])
+    return blocks
+
+
 def fit_lattice_readout(raw, modalities):
     """Fit the ridge maps of the readout on training outputs.
 
@@ -84,11 +92,10 @@ def fit_lattice_readout(raw, modalities):
     maps = {f"R_{m}": _ridge(_others(raw, modalities, m), raw[f"R_{m}"]) for m in modalities}
     maps["R"] = _principal_projection(_cross_predicted(raw, modalities, maps))
     redundant = _redundant(raw, modalities, maps)
-    lower = [redundant]
     for m in modalities:
         maps[f"U_{m}"] = _ridge(redundant, raw[f"U_{m}"])
-        lower.append(raw[f"U_{m}"] - _predict(maps, f"U_{m}", redundant))
-    maps["S"] = _ridge(np.hstack(lower), raw["S"])
+    lower = _lower_blocks(raw, modalities, maps)
+    maps["S"] = _ridge(np.hstack(list(lower.values())), raw["S"])
     return maps
 
 
@@ -114,8 +121,6 @@ def lattice_blocks(raw, modalities, maps=None):
         blocks.update({f"U_{m}": raw[f"U_{m}"] for m in modalities})
         blocks["S"] = raw["S"]
         return blocks
-    blocks = {"R": _redundant(raw, modalities, maps)}
-    for m in modalities:
-        blocks[f"U_{m}"] = raw[f"U_{m}"] - _predict(maps, f"U_{m}", blocks["R"])
+    blocks = _lower_blocks(raw, modalities, maps)
     blocks["S"] = raw["S"] - _predict(maps, "S", np.hstack(list(blocks.values())))
     return blocks
