@@ -7,6 +7,9 @@ factors of chance-normalised balanced accuracy of a logistic-regression probe tr
 one block, 5-fold cross-validated over the held-out subjects' trials. Next to it the same
 matrix for the raw inputs and for the hand-built features (references).
 
+The decomposer gets the sampling rates (``sfreq``), which switch on the neurovascular
+coupling profile and delay target of the synergy block.
+
 Targets (issue 3): diagonal R, U_eeg, U_fnirs >= 0.85 and S >= 0.6, every off-diagonal
 entry <= 0.15; fit on 1,000 trials <= 120 s and transform >= 2,000 trials/s on CPU
 (medians of ``--repeats`` runs).
@@ -65,7 +68,11 @@ def main():
     train = np.flatnonzero(data.groups < 8)
     test = np.flatnonzero(data.groups >= 8)
     factors_test = data.factors.iloc[test].reset_index(drop=True)
-    params = {"random_state": rs, "device": args.device}
+    params = {
+        "random_state": rs,
+        "device": args.device,
+        "sfreq": {m: data.info[m]["sfreq"] for m in ("eeg", "fnirs")},
+    }
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
 

@@ -102,7 +102,12 @@ def _demo(args):
         f"{train.sum()} trials of {len(subjects) - len(held_out)} subjects ..."
     )
     t0 = time.perf_counter()
-    params = {"random_state": args.random_state, "verbose": args.verbose}
+    params = {
+        "random_state": args.random_state,
+        "verbose": args.verbose,
+        # sampling rates give the synergy block the neurovascular coupling delay
+        "sfreq": {m: data.info[m]["sfreq"] for m in ("eeg", "fnirs")},
+    }
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
     dec = PIDDecomposer(**params)

@@ -154,7 +154,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             )
         return int(self.batch_size)
 
-    def _extra_inputs(self, scaled):
+    def _extra_inputs(self, scaled, groups):
         """Arrays added to the training inputs (keys the augmenter leaves alone)."""
         return {}
 
@@ -232,7 +232,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
 
         self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
         scaled = apply_scaling(data, self.scaling_)
-        scaled.update(self._extra_inputs(scaled))
+        scaled.update(self._extra_inputs(scaled, groups))
 
         def subset(idx):
             return {m: x[idx] for m, x in scaled.items()}, None if y_enc is None else y_enc[idx]

@@ -57,7 +57,9 @@ class PIDObjective(nn.Module):
       :mod:`skpid.nn._targets`): mean squared error of the linear prediction ``A_m`` from
       ``U_m`` of the target ``T_m`` computed from the input, standardised over the batch;
       it anchors ``U_m`` on a physiological quantity that the contrastive terms alone
-      may trade for trial-identifying detail.
+      may trade for trial-identifying detail. With a synergy target (``T_synergy``,
+      e.g. the neurovascular coupling delay) the same error of its prediction from
+      ``S`` joins the mean.
     - ``supervised`` (only when the network has a classifier): cross-entropy of its
       logits on both views.
 
@@ -176,7 +178,7 @@ class PIDObjective(nn.Module):
         auxiliary = [
             F.mse_loss(out[f"A_{m}"], _standardise(out[f"T_{m}"]))
             for out in (out_a, out_b)
-            for m in mods
+            for m in [*mods, "synergy"]
             if f"T_{m}" in out
         ]
         if auxiliary:

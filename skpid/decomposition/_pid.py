@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._multimodal import n_trials, signature
-from ..nn import PIDNetwork, compute_target, modality_kind
+from ..nn import PIDNetwork, compute_coupling_delay, compute_target, modality_kind
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
 from ._readout import fit_lattice_readout, lattice_blocks
@@ -99,7 +99,20 @@ class PIDDecomposer(DeepDecomposer):
         largest short-time power in octave bands (the dominant rhythm of an event
         burst), that of one named like ``"nirs"`` (HbO, HbR channel pairs) the amplitude
         of the CBSI haemodynamic signal (see :mod:`skpid.nn._targets`), with weight
-        ``loss_weights["auxiliary"]``. Other modalities get none.
+        ``loss_weights["auxiliary"]``. Other modalities get none. When ``sfreq`` gives
+        the sampling rates of both an EEG and an fNIRS modality, the synergy block
+        learns to predict the neurovascular coupling delay, from the neural event in the
+        EEG to the onset of the haemodynamic response in the fNIRS
+        (:func:`skpid.nn.coupling_delay`, with the response's latency fitted per group
+        of ``fit``), which neither modality gives alone.
+    sfreq : dict or None, default=None
+        Sampling rate (Hz) of each time-series modality, e.g. ``{"eeg": 100.0, "fnirs":
+        10.0}`` (``info["sfreq"]`` of mne epochs). Only the synergy target uses it (see
+        ``auxiliary_targets``); None leaves it out.
+    tmin : dict or None, default=None
+        Time (s) of the first sample of each modality's epochs, relative to the same
+        trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Used with
+        ``sfreq``.
     supervised : bool, default=False
         When True, ``fit`` needs ``y`` and adds a linear classifier on the concatenated
         blocks, trained with cross-entropy (weight ``loss_weights["supervised"]``) on
@@ -200,6 +213,8 @@ class PIDDecomposer(DeepDecomposer):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
         "auxiliary_targets": ["boolean"],
+        "sfreq": [None, dict],
+        "tmin": [None, dict],
         "supervised": ["boolean"],
         "orthogonalize": ["boolean"],
     }
@@ -219,6 +234,8 @@ class PIDDecomposer(DeepDecomposer):
         loss_weights=None,
         augmentations=None,
         auxiliary_targets=True,
+        sfreq=None,
+        tmin=None,
         supervised=False,
         orthogonalize=True,
         max_epochs=30,
@@ -239,6 +256,8 @@ class PIDDecomposer(DeepDecomposer):
         self.loss_weights = loss_weights
         self.augmentations = augmentations
         self.auxiliary_targets = auxiliary_targets
+        self.sfreq = sfreq
+        self.tmin = tmin
         self.supervised = supervised
         self.orthogonalize = orthogonalize
         self.max_epochs = max_epochs
@@ -274,6 +293,36 @@ class PIDDecomposer(DeepDecomposer):
         kinds = {m: modality_kind(m, shape) for m, shape in shapes.items()}
         return {m: kind for m, kind in kinds.items() if kind is not None}
 
+    def _coupling(self, shapes):
+        """``(eeg, nirs, timing)`` of the synergy target, or None (see ``sfreq``)."""
+        sfreq, tmin = self.sfreq or {}, self.tmin or {}
+        for name, values in [("sfreq", sfreq), ("tmin", tmin)]:
+            for m, value in values.items():
+                if m not in shapes:
+                    raise ValueError(
+                        f"{name} has the key {m!r}, which is not a modality; use some of "
+                        f"{list(shapes)}."
+                    )
+                low = 0.0 if name == "sfreq" else -np.inf
+                number = isinstance(value, Real) and not isinstance(value, bool)
+                if not number or not low < value < np.inf:
+                    raise ValueError(
+                        f"{name}[{m!r}] must be a finite number{' > 0' if low == 0 else ''} "
+                        f"(Hz for sfreq, seconds for tmin), got {value!r}."
+                    )
+        kinds = {m: k for m, k in self._target_kinds(shapes).items() if m in sfreq}
+        eeg = next((m for m, k in kinds.items() if k == "eeg"), None)
+        nirs = next((m for m, k in kinds.items() if k == "nirs"), None)
+        if eeg is None or nirs is None:
+            return None
+        timing = {
+            "eeg_sfreq": float(sfreq[eeg]),
+            "nirs_sfreq": float(sfreq[nirs]),
+            "eeg_tmin": float(tmin.get(eeg, 0.0)),
+            "nirs_tmin": float(tmin.get(nirs, 0.0)),
+        }
+        return eeg, nirs, timing
+
     def _encode_labels(self, y, n):
         if not self.supervised:
             return None
@@ -298,6 +347,7 @@ class PIDDecomposer(DeepDecomposer):
         sizes = self._block_sizes(modalities)
         y_enc = self._encode_labels(y, n_trials(data))
         targets = self._target_kinds(signature(data))
+        coupling = self._coupling(signature(data))
         params = {
             "module": PIDNetwork,
             "module__shapes": signature(data),
@@ -307,6 +357,9 @@ class PIDDecomposer(DeepDecomposer):
             "module__n_fusion_layers": self.n_fusion_layers,
             "module__n_classes": 0 if y_enc is None else len(self.classes_),
             "module__targets": targets,
+            "module__coupling": None
+            if coupling is None
+            else {"eeg": coupling[0], "nirs": coupling[1], "timing": coupling[2]},
             "criterion": PIDObjective,
             "criterion__modalities": modalities,
             "criterion__n_components": sizes,
@@ -316,17 +369,24 @@ class PIDDecomposer(DeepDecomposer):
             "critic_lr": _CRITIC_LR_FACTOR * self.lr,
         }
         terms = ["redundant", "unique", "synergy", "mi_unique", "mi_synergy", "decorrelation"]
-        if targets:
+        if targets or coupling:
             terms.append("auxiliary")
         if self.supervised:
             terms.append("supervised")
         return params, terms, y_enc
 
-    def _extra_inputs(self, scaled):
+    def _extra_inputs(self, scaled, groups):
         # targets of the clean trials, computed once (the augmenter leaves these keys alone)
         shapes = {m: x.shape[1:] for m, x in scaled.items()}
         kinds = self._target_kinds(shapes)
-        return {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in kinds.items()}
+        extra = {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in kinds.items()}
+        coupling = self._coupling(shapes)
+        if coupling is not None:
+            eeg, nirs, timing = coupling
+            extra["target_synergy"] = compute_coupling_delay(
+                scaled[eeg], scaled[nirs], timing, groups
+            )
+        return extra
 
     def _fitted_blocks(self):
         self.n_components_ = self._block_sizes(self.modalities_)

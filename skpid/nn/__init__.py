@@ -12,7 +12,14 @@ from ._encoders import (
 from ._fusion import TokenFusion
 from ._heads import GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
-from ._targets import compute_target, haemodynamic_amplitude, peak_band_power
+from ._targets import (
+    compute_coupling_delay,
+    compute_target,
+    coupling_delay,
+    coupling_profile,
+    haemodynamic_amplitude,
+    peak_band_power,
+)
 
 __all__ = [
     "FilterBankEncoder",
@@ -24,7 +31,10 @@ __all__ = [
     "SeparableCritic",
     "TemporalConvEncoder",
     "TokenFusion",
+    "compute_coupling_delay",
     "compute_target",
+    "coupling_delay",
+    "coupling_profile",
     "haemodynamic_amplitude",
     "make_encoder",
     "modality_kind",

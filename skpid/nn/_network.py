@@ -7,9 +7,14 @@ from torch import nn
 from ._encoders import ModalityEncoder
 from ._fusion import TokenFusion
 from ._heads import ProjectionHead
-from ._targets import TARGETS
+from ._targets import TARGETS, coupling_profile
 
 __all__ = ["PIDNetwork"]
+
+
+def _sphere(z):
+    """Rows on the sphere of radius sqrt(size): unit variance per coordinate."""
+    return F.normalize(z, dim=1) * z.shape[1] ** 0.5
 
 
 class PIDNetwork(nn.Module):
@@ -41,6 +46,15 @@ class PIDNetwork(nn.Module):
         from the input (``T_<m>``, no gradient; or takes it from ``X["target_<m>"]``) and
         a linear prediction of it from the normalised unique block (``A_<m>``). In
         evaluation mode both are left out unless ``X["target_<m>"]`` is given.
+    coupling : dict or None, default=None
+        ``{"eeg": name, "nirs": name, "timing": {...}}`` (``timing``: the keyword
+        arguments ``eeg_sfreq``, ``nirs_sfreq``, ``eeg_tmin``, ``nirs_tmin`` of
+        :func:`skpid.nn.coupling_profile`): the fusion adds, through a small perceptron,
+        the neurovascular coupling profile of the two modalities (evidence for each
+        delay from the neural event to the haemodynamic onset, computed without
+        gradient), and a linear prediction ``A_synergy`` from the normalised synergy
+        block of ``X["target_synergy"]`` ``(batch, 1)`` (e.g. the coupling delay) is
+        returned with it as ``T_synergy`` when that target is given.
 
     Shapes
     ------
@@ -48,7 +62,8 @@ class PIDNetwork(nn.Module):
     ``H_<m>`` ``(batch, d_model)``, ``R_<m>`` ``(batch, n_components["R"])``, ``U_<m>``
     ``(batch, n_components["U_<m>"])``, ``S`` ``(batch, n_components["S"])`` and, with
     classes, ``logits`` ``(batch, n_classes)``; with targets, ``T_<m>`` and ``A_<m>``
-    ``(batch, n_target_features)``.
+    ``(batch, n_target_features)``; with the synergy target, ``T_synergy`` and
+    ``A_synergy`` ``(batch, 1)``.
     """
 
     def __init__(
@@ -60,6 +75,7 @@ class PIDNetwork(nn.Module):
         n_fusion_layers=1,
         n_classes=0,
         targets=None,
+        coupling=None,
     ):
         super().__init__()
         self.modalities = list(shapes)
@@ -84,6 +100,21 @@ class PIDNetwork(nn.Module):
             with torch.no_grad():
                 n_target = TARGETS[kind](torch.randn(2, *shapes[name])).shape[1]
             self.predictors[name] = nn.Linear(n_components[f"U_{name}"], n_target)
+        self.coupling = dict(coupling) if coupling else None
+        if self.coupling is not None:
+            with torch.no_grad():
+                probe = self._profile(
+                    {m: torch.zeros(1, *shapes[self.coupling[m]]) for m in ("eeg", "nirs")},
+                    names=False,
+                )
+            self.coupling_mlp = nn.Sequential(
+                nn.Flatten(),
+                nn.LayerNorm(probe[0].numel()),
+                nn.Linear(probe[0].numel(), d_model),
+                nn.GELU(),
+                nn.Linear(d_model, d_model),
+            )
+            self.synergy_predictor = nn.Linear(n_components["S"], 1)
 
     def forward(self, **X):
         out, tokens = {}, []
@@ -96,12 +127,23 @@ class PIDNetwork(nn.Module):
             # in evaluation (transform) the targets are skipped unless given: they cost time
             if name in self.targets and (self.training or f"target_{name}" in X):
                 out[f"T_{name}"] = self.target(name, X)
-                u = out[f"U_{name}"]
-                out[f"A_{name}"] = self.predictors[name](F.normalize(u, dim=1) * u.shape[1] ** 0.5)
-        out["S"] = self.synergy(self.fusion(tokens))
+                out[f"A_{name}"] = self.predictors[name](_sphere(out[f"U_{name}"]))
+        fused = self.fusion(tokens)
+        if self.coupling is not None:
+            fused = fused + self.coupling_mlp(self._profile(X))
+        out["S"] = self.synergy(fused)
+        if self.coupling is not None and "target_synergy" in X:
+            out["T_synergy"] = X["target_synergy"]
+            out["A_synergy"] = self.synergy_predictor(_sphere(out["S"]))
         if self.classifier is not None:
             out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
         return out
+
+    def _profile(self, X, names=True):
+        """Coupling profile ``(batch, n_scales, n_lags)`` of the EEG and fNIRS inputs."""
+        eeg, nirs = (X[self.coupling[m]] if names else X[m] for m in ("eeg", "nirs"))
+        with torch.no_grad():
+            return coupling_profile(eeg, nirs, **self.coupling["timing"])
 
     def target(self, name, X):
         """Auxiliary target of modality ``name``: ``X["target_<name>"]`` when given

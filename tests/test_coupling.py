@@ -1,0 +1,113 @@
+"""The neurovascular coupling delay and profile that feed PIDDecomposer's synergy block."""
+
+import numpy as np
+import pytest
+import torch
+
+from skpid.datasets import canonical_hrf, make_eeg_fnirs
+from skpid.decomposition import PIDDecomposer
+from skpid.nn import compute_coupling_delay, coupling_delay, coupling_profile
+from skpid.nn._targets import COUPLING_DELAY_RANGE, PROFILE_HRF_SCALES, fit_hrf_scale
+
+TIMING = {"eeg_sfreq": 100.0, "nirs_sfreq": 10.0}
+
+
+def _coupled(delays, seed=0, hrf_scale=1.0, noise=0.3):
+    """EEG (4 x 10 s at 100 Hz) with a 10 Hz burst at a random time on channel 0, fNIRS
+    (3 pairs x 20 s at 10 Hz) with a response ``delay`` s later on pair 1."""
+    rng = np.random.RandomState(seed)
+    n = len(delays)
+    event = rng.uniform(1.0, 8.0, n)
+    t = np.arange(1000) / 100.0
+    eeg = noise * rng.randn(n, 4, 1000)
+    tau = t[None] - event[:, None]
+    eeg[:, 0] += np.sin(2 * np.pi * 10 * tau) * np.exp(-(tau**2) / (2 * 0.15**2))
+    tn = np.arange(200) / 10.0
+    hrf = canonical_hrf(tn[None] - (event + delays)[:, None], peak_scale=hrf_scale)
+    nirs = 0.2 * noise * rng.randn(n, 6, 200)
+    nirs[:, 2] += hrf
+    nirs[:, 3] -= 0.3 * hrf
+    return torch.tensor(eeg, dtype=torch.float32), torch.tensor(nirs, dtype=torch.float32)
+
+
+def test_coupling_delay_reads_the_delay_whatever_the_event_time():
+    delays = np.tile([0.8, 1.5, 2.2], 8)
+    eeg, nirs = _coupled(delays)
+    estimate = coupling_delay(eeg, nirs, **TIMING)
+    assert estimate.shape == (24, 1) and estimate.dtype == torch.float32
+    # the burst's power peaks at the event; the response at its onset: within 0.15 s
+    np.testing.assert_allclose(estimate[:, 0].numpy(), delays, atol=0.15)
+    # a later EEG epoch start (tmin) moves every event later: the delays shrink by it
+    later = coupling_delay(eeg, nirs, **TIMING, eeg_tmin=0.2)
+    np.testing.assert_allclose(later.numpy(), estimate.numpy() - 0.2, atol=0.06)
+
+
+def test_coupling_profile_peaks_at_the_delay():
+    delays = np.array([0.6, 1.2, 2.4])
+    eeg, nirs = _coupled(delays, seed=1)
+    profile = coupling_profile(eeg, nirs, **TIMING)
+    lags = np.arange(COUPLING_DELAY_RANGE[0], COUPLING_DELAY_RANGE[1] + 1e-9, 0.05)
+    assert profile.shape == (3, len(PROFILE_HRF_SCALES), len(lags))
+    best = lags[profile[:, PROFILE_HRF_SCALES.index(1.0)].argmax(1).numpy()]
+    np.testing.assert_allclose(best, delays, atol=0.15)
+
+
+def test_fit_hrf_scale_finds_a_slow_response_and_removes_its_bias():
+    delays = np.full(16, 1.5)
+    eeg, nirs = _coupled(delays, seed=2, hrf_scale=1.15)
+    scale = fit_hrf_scale(nirs, nirs_sfreq=10.0)
+    assert abs(scale - 1.15) <= 0.03
+    fixed = coupling_delay(eeg, nirs, **TIMING)[:, 0].numpy()
+    fitted = compute_coupling_delay(eeg.numpy(), nirs.numpy(), TIMING)[:, 0]
+    # a fixed template puts the onset of a slow response late; the fitted one does not
+    assert np.median(fixed) - 1.5 > 0.2
+    assert abs(np.median(fitted) - 1.5) < 0.1
+
+
+def test_simulated_delay_needs_both_modalities():
+    data = make_eeg_fnirs(n_subjects=2, n_trials=60, random_state=0)
+    scaled = {
+        m: ((x - x.mean((0, 2), keepdims=True)) / x.std((0, 2), keepdims=True)).astype(np.float32)
+        for m, x in data.X.items()
+    }
+    timing = {"eeg_sfreq": data.info["eeg"]["sfreq"], "nirs_sfreq": data.info["fnirs"]["sfreq"]}
+    delay = compute_coupling_delay(scaled["eeg"], scaled["fnirs"], timing, data.groups)[:, 0]
+    f = data.factors
+    for s in (0, 1):
+        sel = data.groups == s
+        truth = (f.onset_time - f.event_time)[sel]
+        assert np.corrcoef(delay[sel], truth)[0, 1] >= 0.6
+        # the onset alone (event time + delay) says little of the delay
+        assert abs(np.corrcoef(f.onset_time[sel], truth)[0, 1]) < 0.4
+
+
+def test_coupling_errors_name_the_fix():
+    eeg, nirs = _coupled(np.ones(2))
+    with pytest.raises(ValueError, match="leave no room"):
+        coupling_delay(eeg, nirs[..., :60], **TIMING)
+    with pytest.raises(ValueError, match="HbO, HbR"):
+        coupling_delay(eeg, nirs[:, :5], **TIMING)
+
+
+def test_pid_decomposer_uses_sampling_rates_for_the_synergy_block():
+    data = make_eeg_fnirs(n_subjects=2, n_trials=16, random_state=0)
+    fast = {"max_epochs": 1, "hidden_size": 16, "n_tokens": 4, "random_state": 0}
+    dec = PIDDecomposer(sfreq={"eeg": 100.0, "fnirs": 10.0}, **fast)
+    dec.fit(data.X, groups=data.groups)
+    assert dec.net_.module_.coupling["eeg"] == "eeg"
+    assert dec.net_.module_.coupling["timing"]["nirs_sfreq"] == 10.0
+    assert "train_auxiliary" in dec.net_.history[-1]
+    again = PIDDecomposer(sfreq={"eeg": 100.0, "fnirs": 10.0}, **fast)
+    np.testing.assert_array_equal(
+        again.fit(data.X, groups=data.groups).transform(data.X), dec.transform(data.X)
+    )
+    # without both rates, or without auxiliary targets, there is no coupling
+    assert PIDDecomposer(sfreq={"eeg": 100.0}, **fast).fit(data.X).net_.module_.coupling is None
+    off = PIDDecomposer(sfreq={"eeg": 100.0, "fnirs": 10.0}, auxiliary_targets=False, **fast)
+    assert off.fit(data.X).net_.module_.coupling is None
+    with pytest.raises(ValueError, match="not a modality"):
+        PIDDecomposer(sfreq={"EEG": 100.0}, **fast).fit(data.X)
+    with pytest.raises(ValueError, match=r"sfreq\['fnirs'\] must be a finite number > 0"):
+        PIDDecomposer(sfreq={"eeg": 100.0, "fnirs": -1}, **fast).fit(data.X)
+    with pytest.raises(ValueError, match="leave no room"):
+        PIDDecomposer(sfreq={"eeg": 100.0, "fnirs": 100.0}, **fast).fit(data.X)
