@@ -11,7 +11,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._multimodal import n_trials, signature
-from ..nn import PIDNetwork, compute_coupling_delay, compute_target, modality_kind
+from ..nn import (
+    PIDNetwork,
+    compute_coupling_delay,
+    compute_coupling_profile,
+    compute_target,
+    modality_kind,
+)
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
 from ._readout import fit_lattice_readout, lattice_blocks
@@ -44,6 +50,8 @@ class PIDDecomposer(DeepDecomposer):
     - ``S``: InfoNCE between fused views (as CoMM [3]_), minus CLUB bounds of its
       mutual information with each single modality, so that only what needs the
       modalities together is left.
+      With ``sfreq``, the fusion also reads the EEG-fNIRS coupling profile and ``S``
+      predicts the neurovascular coupling delay (see ``sfreq``).
     - A cross-correlation penalty between blocks keeps them from sharing linear
       directions.
     - Physiological auxiliary targets (``auxiliary_targets=True``): ``U_eeg`` predicts the
@@ -107,8 +115,13 @@ class PIDDecomposer(DeepDecomposer):
         of ``fit``), which neither modality gives alone.
     sfreq : dict or None, default=None
         Sampling rate (Hz) of each time-series modality, e.g. ``{"eeg": 100.0, "fnirs":
-        10.0}`` (``info["sfreq"]`` of mne epochs). Only the synergy target uses it (see
-        ``auxiliary_targets``); None leaves it out.
+        10.0}`` (``info["sfreq"]`` of mne epochs). With the rates of an EEG and an fNIRS
+        modality (and ``auxiliary_targets=True``), the fusion also reads their
+        neurovascular coupling profile (:func:`skpid.nn.coupling_profile`: evidence for
+        each delay of 0.3-3 s between an EEG event and a haemodynamic onset, computed
+        from the signals without training) and the synergy block learns the delay (see
+        ``auxiliary_targets``). On the simulator this took the synergy recovery from
+        about 0 to about 0.4. None leaves both out.
     tmin : dict or None, default=None
         Time (s) of the first sample of each modality's epochs, relative to the same
         trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Used with
@@ -294,7 +307,7 @@ class PIDDecomposer(DeepDecomposer):
         return {m: kind for m, kind in kinds.items() if kind is not None}
 
     def _coupling(self, shapes):
-        """``(eeg, nirs, timing)`` of the synergy target, or None (see ``sfreq``)."""
+        """``{"eeg", "nirs", "timing"}`` of the coupling of the synergy block, or None."""
         sfreq, tmin = self.sfreq or {}, self.tmin or {}
         for name, values in [("sfreq", sfreq), ("tmin", tmin)]:
             for m, value in values.items():
@@ -321,7 +334,7 @@ class PIDDecomposer(DeepDecomposer):
             "eeg_tmin": float(tmin.get(eeg, 0.0)),
             "nirs_tmin": float(tmin.get(nirs, 0.0)),
         }
-        return eeg, nirs, timing
+        return {"eeg": eeg, "nirs": nirs, "timing": timing}
 
     def _encode_labels(self, y, n):
         if not self.supervised:
@@ -357,9 +370,7 @@ class PIDDecomposer(DeepDecomposer):
             "module__n_fusion_layers": self.n_fusion_layers,
             "module__n_classes": 0 if y_enc is None else len(self.classes_),
             "module__targets": targets,
-            "module__coupling": None
-            if coupling is None
-            else {"eeg": coupling[0], "nirs": coupling[1], "timing": coupling[2]},
+            "module__coupling": coupling,
             "criterion": PIDObjective,
             "criterion__modalities": modalities,
             "criterion__n_components": sizes,
@@ -382,10 +393,11 @@ class PIDDecomposer(DeepDecomposer):
         extra = {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in kinds.items()}
         coupling = self._coupling(shapes)
         if coupling is not None:
-            eeg, nirs, timing = coupling
-            extra["target_synergy"] = compute_coupling_delay(
-                scaled[eeg], scaled[nirs], timing, groups
-            )
+            eeg, nirs = scaled[coupling["eeg"]], scaled[coupling["nirs"]]
+            extra["target_synergy"] = compute_coupling_delay(eeg, nirs, coupling["timing"], groups)
+            # the profile of the clean trials, computed once (it has no gradient): both
+            # views share it, and training does not pay for it at every step
+            extra["coupling_profile"] = compute_coupling_profile(eeg, nirs, coupling["timing"])
         return extra
 
     def _fitted_blocks(self):

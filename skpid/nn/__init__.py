@@ -14,6 +14,7 @@ from ._heads import GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
 from ._targets import (
     compute_coupling_delay,
+    compute_coupling_profile,
     compute_target,
     coupling_delay,
     coupling_profile,
@@ -32,6 +33,7 @@ __all__ = [
     "TemporalConvEncoder",
     "TokenFusion",
     "compute_coupling_delay",
+    "compute_coupling_profile",
     "compute_target",
     "coupling_delay",
     "coupling_profile",

@@ -52,7 +52,8 @@ class PIDNetwork(nn.Module):
         :func:`skpid.nn.coupling_profile`): the fusion adds, through a small perceptron,
         the neurovascular coupling profile of the two modalities (evidence for each
         delay from the neural event to the haemodynamic onset, computed without
-        gradient), and a linear prediction ``A_synergy`` from the normalised synergy
+        gradient; or taken from ``X["coupling_profile"]``, e.g. computed once on the
+        clean trials), and a linear prediction ``A_synergy`` from the normalised synergy
         block of ``X["target_synergy"]`` ``(batch, 1)`` (e.g. the coupling delay) is
         returned with it as ``T_synergy`` when that target is given.
 
@@ -130,7 +131,8 @@ class PIDNetwork(nn.Module):
                 out[f"A_{name}"] = self.predictors[name](_sphere(out[f"U_{name}"]))
         fused = self.fusion(tokens)
         if self.coupling is not None:
-            fused = fused + self.coupling_mlp(self._profile(X))
+            profile = X.get("coupling_profile")
+            fused = fused + self.coupling_mlp(self._profile(X) if profile is None else profile)
         out["S"] = self.synergy(fused)
         if self.coupling is not None and "target_synergy" in X:
             out["T_synergy"] = X["target_synergy"]

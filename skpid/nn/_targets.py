@@ -34,6 +34,7 @@ from ..datasets._eeg_fnirs import canonical_hrf
 __all__ = [
     "TARGETS",
     "compute_coupling_delay",
+    "compute_coupling_profile",
     "compute_target",
     "coupling_delay",
     "coupling_profile",
@@ -385,3 +386,13 @@ def compute_coupling_delay(eeg, nirs, timing, groups=None, batch_size=256, max_f
             batch_size,
         )
     return delay
+
+
+def compute_coupling_profile(eeg, nirs, timing, batch_size=256):
+    """:func:`coupling_profile` of every trial of two float32 arrays, in batches.
+
+    Returns
+    -------
+    profile : ndarray of shape (n_trials, len(PROFILE_HRF_SCALES), n_lags), float32
+    """
+    return _in_batches(lambda e, n: coupling_profile(e, n, **timing), [eeg, nirs], batch_size)
