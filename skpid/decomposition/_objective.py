@@ -9,6 +9,7 @@ from torch import nn
 
 from ..losses import club, correlation_matrix, gaussian_nll, info_nce
 from ..nn import GaussianCritic
+from ..nn._network import _sphere
 
 __all__ = ["DEFAULT_LOSS_WEIGHTS", "PIDObjective"]
 
@@ -114,14 +115,11 @@ class PIDObjective(nn.Module):
         of its size so that each coordinate has about unit variance; ``x`` is detached.
         """
 
-        def sphere(z):
-            return F.normalize(z, dim=1) * z.shape[1] ** 0.5
-
         pairs = []
         for i, m in enumerate(self.modalities):
-            pairs.append((self.unique_critics[i], self._other(out, m), sphere(out[f"U_{m}"])))
+            pairs.append((self.unique_critics[i], self._other(out, m), _sphere(out[f"U_{m}"])))
         for i, m in enumerate(self.modalities):
-            pairs.append((self.synergy_critics[i], out[f"H_{m}"].detach(), sphere(out["S"])))
+            pairs.append((self.synergy_critics[i], out[f"H_{m}"].detach(), _sphere(out["S"])))
         return pairs
 
     def critic_loss(self, out_a, out_b):
