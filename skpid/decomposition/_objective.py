@@ -2,12 +2,11 @@
 
 from itertools import combinations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..losses import club, correlation_matrix, gaussian_nll, info_nce
+from ..losses import club, cross_correlation_penalty, gaussian_nll, info_nce
 from ..nn import GaussianCritic
 from ..nn._network import _sphere
 
@@ -35,6 +34,11 @@ def _standardise(t):
     return (t - t.mean(0)) / t.std(0).clamp_min(1e-6)
 
 
+def _head(out, name):
+    """Block ``name`` computed by its head on the detached representation, if given."""
+    return out.get(f"{name}_head", out[name])
+
+
 def _detach(out):
     return {k: v.detach() for k, v in out.items()}
 
@@ -50,10 +54,15 @@ class PIDObjective(nn.Module):
     - ``synergy``: InfoNCE between the fused ``S(a)`` and ``S(b)`` (as CoMM).
     - ``mi_unique``: CLUB estimate of I(U_m; H_{-m}), H_{-m} the representations of all
       other modalities (detached), so ``U_m`` drops what other modalities also carry.
+      ``U_m`` is here the output of its head on the detached ``H_m`` (``U_<m>_head`` of
+      the network in training), so the penalty reshapes the head and cannot erase the
+      shared content from the encoder, which the redundancy head needs.
     - ``mi_synergy``: CLUB estimate of I(S; H_m) for each single modality (detached), so
       ``S`` keeps only what needs several modalities at once.
     - ``decorrelation``: mean squared cross-correlation between blocks (R_m, U_m, S),
-      except between the R_m of different modalities, which should agree.
+      except between the R_m of different modalities, which should agree; in a pair
+      from two levels of the lattice the lower block is held fixed (see
+      :meth:`_decorrelation`) and ``U_m`` is taken from its head as for ``mi_unique``.
     - ``auxiliary`` (only for modalities with physiological targets, see
       :mod:`skpid.nn._targets`): mean squared error of the linear prediction ``A_m`` from
       ``U_m`` of the target ``T_m`` computed from the input, standardised over the batch;
@@ -117,7 +126,9 @@ class PIDObjective(nn.Module):
 
         pairs = []
         for i, m in enumerate(self.modalities):
-            pairs.append((self.unique_critics[i], self._other(out, m), _sphere(out[f"U_{m}"])))
+            pairs.append(
+                (self.unique_critics[i], self._other(out, m), _sphere(_head(out, f"U_{m}")))
+            )
         for i, m in enumerate(self.modalities):
             pairs.append((self.synergy_critics[i], out[f"H_{m}"].detach(), _sphere(out["S"])))
         return pairs
@@ -132,18 +143,26 @@ class PIDObjective(nn.Module):
         return torch.stack(losses).mean()
 
     def _decorrelation(self, out):
-        """Mean over block pairs of the mean squared cross-correlation (one matrix)."""
-        names = [f"R_{m}" for m in self.modalities] + [f"U_{m}" for m in self.modalities]
-        names.append("S")
-        corr = correlation_matrix(torch.cat([out[k] for k in names], dim=1))
-        bounds = np.cumsum([0] + [out[k].shape[1] for k in names])
-        penalties = [
-            corr[bounds[i] : bounds[i + 1], bounds[j] : bounds[j + 1]].pow(2).mean()
-            for i, j in combinations(range(len(names)), 2)
-            # the R_m of different modalities should agree, not decorrelate
-            if not (names[i].startswith("R_") and names[j].startswith("R_"))
+        """Mean over block pairs of the mean squared cross-correlation.
+
+        In a pair from different levels of the lattice (``R_m`` below ``U_m`` below
+        ``S``) the lower block is held fixed (detached): the penalty moves a higher block
+        off what a lower one carries, never the other way round, so it cannot erase the
+        redundancy from ``R_m`` to make room for a ``U_m`` that also holds it. The
+        ``U_m`` of different modalities both move; the ``R_m`` are not compared (they
+        should agree).
+        """
+        levels = [[f"R_{m}" for m in self.modalities], [f"U_{m}" for m in self.modalities]]
+        levels.append(["S"])
+        pairs = [
+            (out[a].detach(), _head(out, b))
+            for i, lower in enumerate(levels)
+            for higher in levels[i + 1 :]
+            for a in lower
+            for b in higher
         ]
-        return torch.stack(penalties).mean()
+        pairs += [(_head(out, a), _head(out, b)) for a, b in combinations(levels[1], 2)]
+        return torch.stack([cross_correlation_penalty(a, b) for a, b in pairs]).mean()
 
     def forward(self, out_a, out_b, y=None):
         """Return a dict of the loss terms and their weighted sum under ``"loss"``."""

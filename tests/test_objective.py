@@ -1,0 +1,44 @@
+"""The PIDDecomposer objective: which blocks and parameters each penalty may move."""
+
+import torch
+
+from skpid.decomposition._objective import PIDObjective
+from skpid.nn import PIDNetwork
+
+SHAPES = {"eeg": (4, 100), "fnirs": (4, 20)}
+SIZES = {"R": 3, "U_eeg": 2, "U_fnirs": 2, "S": 2}
+
+
+def _outputs():
+    torch.manual_seed(0)
+    net = PIDNetwork(SHAPES, SIZES, d_model=16, n_tokens=4).train()
+    X = {m: torch.randn(16, *s) for m, s in SHAPES.items()}
+    return net, net(**X)
+
+
+def test_decorrelation_moves_the_higher_block_of_each_pair_only():
+    _, out = _outputs()
+    leaves = {k: v.detach().requires_grad_() for k, v in out.items()}
+    penalty = PIDObjective(list(SHAPES), SIZES, d_model=16)._decorrelation(leaves)
+    assert penalty > 0
+    penalty.backward()
+    # R sits at the bottom of the lattice: nothing pushes it off the blocks above
+    for m in SHAPES:
+        assert leaves[f"R_{m}"].grad is None
+        # U_m is moved through its head on the detached representation only
+        assert leaves[f"U_{m}"].grad is None
+        assert leaves[f"U_{m}_head"].grad.abs().sum() > 0
+    assert leaves["S"].grad.abs().sum() > 0
+
+
+def test_unique_penalties_reach_the_head_but_not_the_encoder():
+    net, out = _outputs()
+    assert set(f"U_{m}_head" for m in SHAPES) <= set(out)
+    torch.testing.assert_close(out["U_eeg_head"], out["U_eeg"])
+    out["U_eeg_head"].pow(2).sum().backward()
+    assert all(p.grad is None for p in net.encoders.parameters())
+    assert any(p.grad.abs().sum() > 0 for p in net.unique[0].parameters())
+    # the copies are a training device: evaluation (transform) does not compute them
+    with torch.no_grad():
+        evaluated = net.eval()(**{m: torch.randn(2, *s) for m, s in SHAPES.items()})
+    assert not any(k.endswith("_head") for k in evaluated)
