@@ -1,5 +1,7 @@
 """Behaviour of PIDDecomposer: shapes, names, errors, determinism and what it learns."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,10 +104,12 @@ def test_standardisation_is_fitted_per_channel():
     mean, scale = dec.scaling_["eeg"]
     assert mean.shape == scale.shape == (1, 4, 1)
     assert 5e-6 < scale.mean() < 2e-5  # volts, as given
-    # the same data in other units gives the same components: scaling is inside
-    rescaled = SliceDict(eeg=X["eeg"] * 1e6, fnirs=X["fnirs"] * 1e3)
+    # the same data in other units gives the same components: scaling is inside. Powers
+    # of two rescale exactly in floating point, so the components must be identical (with
+    # 1e6, rounding of the inputs grows through training to ~1e-3)
+    rescaled = SliceDict(eeg=X["eeg"] * 2.0**20, fnirs=X["fnirs"] * 2.0**10)
     Z = PIDDecomposer(**FAST).fit(rescaled).transform(rescaled)
-    np.testing.assert_allclose(Z, dec.transform(X), atol=1e-4)
+    np.testing.assert_array_equal(Z, dec.transform(X))
 
 
 def test_set_output_pandas_and_fit_transform():
@@ -287,16 +291,21 @@ def test_auxiliary_targets_are_recorded_and_can_be_turned_off():
 
 def test_auxiliary_head_learns_to_predict_the_response_amplitude():
     X, level = _haemodynamic()
-    params = {**FAST, "max_epochs": 15, "batch_size": 32}
+    # the heads as trained: the lattice readout (tested apart) also peels from U_fnirs
+    # what the R block holds, and with EEG of pure noise the R heads memorise a little of
+    # the fNIRS content of these 160 trials (U_fnirs probe 0.84 peeled, 1.0 raw, seed 0)
+    params = {**FAST, "max_epochs": 15, "batch_size": 32, "orthogonalize": False}
     dec = PIDDecomposer(**params).fit(X)
-    module = dec.net_.module_.train()  # in training mode the network computes its targets
+    blocks = dec.decompose(X)
+    # in training mode the network computes its targets (on a copy: a forward pass in
+    # training mode updates the running statistics of the batch-normalised heads)
+    module = copy.deepcopy(dec.net_.module_).train()
     scaled = apply_scaling(dict(X), dec.scaling_)
     with torch.no_grad():
         out = module(**{m: torch.as_tensor(x) for m, x in scaled.items()})
     predicted, target = out["A_fnirs"][:, 0].numpy(), out["T_fnirs"][:, 0].numpy()
     assert np.corrcoef(predicted, target)[0, 1] >= 0.8
     probe = make_pipeline(StandardScaler(), LogisticRegression())
-    blocks = dec.decompose(X)
     assert cross_val_score(probe, blocks["U_fnirs"], level, cv=4).mean() >= 0.85
 
 
