@@ -47,9 +47,23 @@ def test_coupling_profile_peaks_at_the_delay():
     eeg, nirs = _coupled(delays, seed=1)
     profile = coupling_profile(eeg, nirs, **TIMING)
     lags = np.arange(COUPLING_DELAY_RANGE[0], COUPLING_DELAY_RANGE[1] + 1e-9, 0.05)
-    assert profile.shape == (3, len(PROFILE_HRF_SCALES), len(lags))
+    assert profile.shape == (3, len(PROFILE_HRF_SCALES) + 1, len(lags))
     best = lags[profile[:, PROFILE_HRF_SCALES.index(1.0)].argmax(1).numpy()]
     np.testing.assert_allclose(best, delays, atol=0.15)
+    # the last row is that of the stretch that fits the response best (here 1.0)
+    np.testing.assert_array_equal(profile[:, -1], profile[:, PROFILE_HRF_SCALES.index(1.0)])
+
+
+def test_coupling_profile_chooses_the_stretch_of_each_trial():
+    delays = np.full(4, 1.5)
+    slow = _coupled(delays, seed=2, hrf_scale=1.16)
+    fast = _coupled(delays, seed=3, hrf_scale=0.85)
+    eeg, nirs = (torch.cat([a, b]) for a, b in zip(slow, fast, strict=True))
+    profile = coupling_profile(eeg, nirs, **TIMING)
+    chosen = [PROFILE_HRF_SCALES.index(1.16)] * 4 + [PROFILE_HRF_SCALES.index(0.85)] * 4
+    np.testing.assert_array_equal(profile[:, -1], profile[torch.arange(8), chosen])
+    lags = np.arange(COUPLING_DELAY_RANGE[0], COUPLING_DELAY_RANGE[1] + 1e-9, 0.05)
+    np.testing.assert_allclose(lags[profile[:, -1].argmax(1).numpy()], 1.5, atol=0.15)
 
 
 def test_fit_hrf_scale_finds_a_slow_response_and_removes_its_bias():

@@ -155,7 +155,7 @@ class PIDNetwork(nn.Module):
         return out
 
     def _profile(self, X, names=True):
-        """Coupling profile ``(batch, n_scales, n_lags)`` of the EEG and fNIRS inputs."""
+        """Coupling profile ``(batch, n_scales + 1, n_lags)`` of the EEG and fNIRS inputs."""
         eeg, nirs = (X[self.coupling[m]] if names else X[m] for m in ("eeg", "nirs"))
         with torch.no_grad():
             return coupling_profile(eeg, nirs, **self.coupling["timing"])
