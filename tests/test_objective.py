@@ -9,9 +9,9 @@ SHAPES = {"eeg": (4, 100), "fnirs": (4, 20)}
 SIZES = {"R": 3, "U_eeg": 2, "U_fnirs": 2, "S": 2}
 
 
-def _outputs():
+def _outputs(targets=None):
     torch.manual_seed(0)
-    net = PIDNetwork(SHAPES, SIZES, d_model=16, n_tokens=4).train()
+    net = PIDNetwork(SHAPES, SIZES, d_model=16, n_tokens=4, targets=targets).train()
     X = {m: torch.randn(16, *s) for m, s in SHAPES.items()}
     return net, net(**X)
 
@@ -33,7 +33,7 @@ def test_decorrelation_moves_the_higher_block_of_each_pair_only():
 
 def test_unique_penalties_reach_the_head_but_not_the_encoder():
     net, out = _outputs()
-    assert set(f"U_{m}_head" for m in SHAPES) <= set(out)
+    assert {f"{b}_{m}_head" for b in "RU" for m in SHAPES} <= set(out)
     torch.testing.assert_close(out["U_eeg_head"], out["U_eeg"])
     out["U_eeg_head"].pow(2).sum().backward()
     assert all(p.grad is None for p in net.encoders.parameters())
@@ -42,3 +42,18 @@ def test_unique_penalties_reach_the_head_but_not_the_encoder():
     with torch.no_grad():
         evaluated = net.eval()(**{m: torch.randn(2, *s) for m, s in SHAPES.items()})
     assert not any(k.endswith("_head") for k in evaluated)
+
+
+def test_redundancy_heads_are_moved_off_the_unique_targets():
+    _, out = _outputs(targets={"eeg": "eeg", "fnirs": "nirs"})
+    leaves = {k: v.detach().requires_grad_() for k, v in out.items()}
+    PIDObjective(list(SHAPES), SIZES, d_model=16)._decorrelation(leaves).backward()
+    for m in SHAPES:
+        # through the head on the detached representation: the encoder keeps the target
+        assert leaves[f"R_{m}"].grad is None
+        assert leaves[f"R_{m}_head"].grad.abs().sum() > 0
+    # without targets, nothing reaches the redundancy heads
+    _, plain = _outputs()
+    leaves = {k: v.detach().requires_grad_() for k, v in plain.items()}
+    PIDObjective(list(SHAPES), SIZES, d_model=16)._decorrelation(leaves).backward()
+    assert all(leaves[f"R_{m}_head"].grad is None for m in SHAPES)

@@ -63,6 +63,8 @@ class PIDObjective(nn.Module):
       except between the R_m of different modalities, which should agree; in a pair
       from two levels of the lattice the lower block is held fixed (see
       :meth:`_decorrelation`) and ``U_m`` is taken from its head as for ``mi_unique``.
+      With physiological targets, also between every ``R_n`` (from its head) and each
+      target ``T_m``: the targets measure what one modality alone carries.
     - ``auxiliary`` (only for modalities with physiological targets, see
       :mod:`skpid.nn._targets`): mean squared error of the linear prediction ``A_m`` from
       ``U_m`` of the target ``T_m`` computed from the input, standardised over the batch;
@@ -150,7 +152,13 @@ class PIDObjective(nn.Module):
         off what a lower one carries, never the other way round, so it cannot erase the
         redundancy from ``R_m`` to make room for a ``U_m`` that also holds it. The
         ``U_m`` of different modalities both move; the ``R_m`` are not compared (they
-        should agree).
+        should agree). Each ``R_n`` (from its head, on the detached representation) is
+        also paired with every auxiliary target ``T_m`` (fixed): a target is unique to
+        its modality by construction (burst band power, haemodynamic amplitude), and
+        without this pair the redundancy head of fNIRS carried the haemodynamic amplitude
+        along with the hemisphere, which the linear readout then passed to the ``R``
+        block (simulator, 2 seeds: probe of ``U_fnirs`` on ``R`` 0.31-0.32; with the
+        pair 0.18-0.24).
         """
         levels = [[f"R_{m}" for m in self.modalities], [f"U_{m}" for m in self.modalities]]
         levels.append(["S"])
@@ -162,6 +170,8 @@ class PIDObjective(nn.Module):
             for b in higher
         ]
         pairs += [(_head(out, a), _head(out, b)) for a, b in combinations(levels[1], 2)]
+        targets = [out[f"T_{m}"] for m in self.modalities if f"T_{m}" in out]
+        pairs += [(t, _head(out, r)) for t in targets for r in levels[0]]
         return torch.stack([cross_correlation_penalty(a, b) for a, b in pairs]).mean()
 
     def forward(self, out_a, out_b, y=None):

@@ -69,10 +69,11 @@ class PIDNetwork(nn.Module):
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict:
     ``H_<m>`` ``(batch, d_model)``, ``R_<m>`` ``(batch, n_components["R"])``, ``U_<m>``
     ``(batch, n_components["U_<m>"])``, ``S`` ``(batch, n_components["S"])`` and, with
-    classes, ``logits`` ``(batch, n_classes)``; in training, ``U_<m>_head``: the unique
-    head applied to the detached ``H_<m>`` (same values as ``U_<m>``; the penalties of
-    :class:`~skpid.decomposition._objective.PIDObjective` use it so that they shape the
-    head, not the shared encoder); with targets, ``T_<m>`` and ``A_<m>``
+    classes, ``logits`` ``(batch, n_classes)``; in training, ``R_<m>_head`` and
+    ``U_<m>_head``: the redundancy and unique heads applied to the detached ``H_<m>``
+    (same values as ``R_<m>`` and ``U_<m>``; the penalties of
+    :class:`~skpid.decomposition._objective.PIDObjective` use them so that they shape the
+    heads, not the shared encoder); with targets, ``T_<m>`` and ``A_<m>``
     ``(batch, n_target_features)``; with the synergy target, ``T_synergy`` and
     ``A_synergy`` ``(batch, 1)``.
     """
@@ -136,7 +137,8 @@ class PIDNetwork(nn.Module):
             out[f"R_{name}"] = self.redundant[i](h)
             out[f"U_{name}"] = self.unique[i](h)
             if self.training:
-                # the head alone, for the penalties that keep U_m off the other atoms
+                # the heads alone, for the penalties that keep each block off the others
+                out[f"R_{name}_head"] = self.redundant[i](h.detach())
                 out[f"U_{name}_head"] = self.unique[i](h.detach())
             # in evaluation (transform) the targets are skipped unless given: they cost time
             if name in self.targets and (self.training or f"target_{name}" in X):
