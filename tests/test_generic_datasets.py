@@ -321,6 +321,9 @@ def test_bitwise_pid_matches_dit_broja(kind):
         s2 = "".join(str(bits[b]) for b in data.sources["x2"])
         outcomes.append((s1, s2, str(_target_from_bits(kind, bits))))
     distribution = dit.Distribution(outcomes, [1 / len(outcomes)] * len(outcomes))
+    # dit's optimiser starts from random points of the distribution's generator; unseeded,
+    # XOR's unique atoms came out anywhere from 0 to 0.04 bit, and the test was flaky
+    distribution.prng.seed(0)
     broja = PID_BROJA(distribution, [[0], [1]], [2])
     expected = {
         "R": broja.get_pi(((0,), (1,))),
