@@ -36,9 +36,10 @@ class PIDDecomposer(DeepDecomposer):
     :class:`skpid.nn.ModalityEncoder`) feeds a redundancy head ``R_m`` and a unique head
     ``U_m`` through a summary that does not depend on when in the trial an event
     happened; a transformer over the time tokens of all modalities feeds a synergy head
-    ``S``. Pass the subject of every trial to ``fit(X, groups=...)`` when trials come
-    from several subjects: batches are then drawn within subjects, so that the shared
-    signature of a subject is not what the cross-modal terms align. Training is
+    ``S`` (each head a batch-normalised perceptron, as SimCLR's projection heads). Pass
+    the subject of every trial to ``fit(X, groups=...)`` when trials come from several
+    subjects: batches are then drawn within subjects, so that the shared signature of a
+    subject is not what the cross-modal terms align. Training is
     self-supervised with two augmented views of every trial (see
     :class:`~skpid.decomposition._objective.PIDObjective`):
 
@@ -121,7 +122,7 @@ class PIDDecomposer(DeepDecomposer):
         each delay of 0.3-3 s between an EEG event and a haemodynamic onset, computed
         from the signals without training) and the synergy block learns the delay (see
         ``auxiliary_targets``). On the simulator this took the synergy recovery from
-        about 0 to about 0.4. None leaves both out.
+        about 0 to about 0.6. None leaves both out.
     tmin : dict or None, default=None
         Time (s) of the first sample of each modality's epochs, relative to the same
         trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Used with
