@@ -70,6 +70,7 @@ def test_broja_matches_or_beats_dit():
     for joint, exact in tables:
         outcomes = [tuple(int(v) for v in idx) for idx in np.ndindex(joint.shape)]
         dist = dit.Distribution(outcomes, joint.ravel())
+        dist.prng.seed(0)  # dit's optimiser starts at random points: unseeded, XOR varied
         ref = PID_BROJA(dist, [[0], [1]], [2])
         ours = broja_pid(joint)
         assert ours["R"] >= ref.get_pi(((0,), (1,))) - 1e-4  # R = I1 + I2 - union

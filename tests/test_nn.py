@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from skpid.nn import (
+    BatchCentering,
     FilterBankEncoder,
     GaussianCritic,
     MLPEncoder,
@@ -83,6 +84,31 @@ def test_heads_and_critics_shapes():
     mu, logvar = GaussianCritic(5, 3, hidden=8)(100 * torch.randn(4, 5))
     assert mu.shape == logvar.shape == (4, 3)
     assert logvar.abs().max() <= 1.0  # tanh-bounded log-variance
+    with pytest.raises(ValueError, match="norm must be"):
+        ProjectionHead(5, 3, norm="layer")
+
+
+def test_batch_centering_removes_the_shared_offset_and_keeps_the_scale():
+    torch.manual_seed(0)
+    centre = BatchCentering(3, momentum=0.5)
+    x = torch.randn(8, 3) * torch.tensor([1.0, 0.1, 10.0]) + 5.0
+    out = centre(x)
+    torch.testing.assert_close(out.mean(0), torch.zeros(3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(out.std(0), x.std(0))  # unlike batch norm
+    torch.testing.assert_close(centre.running_mean, 0.5 * x.mean(0))
+    # in evaluation a trial's output does not depend on its batch-mates
+    centre.eval()
+    torch.testing.assert_close(centre(x[:1]), x[:1] - 0.5 * x.mean(0))
+    # a large offset shared by all rows: the plain head maps every row the same way
+    y = 100.0 + torch.randn(16, 5)
+    similarity = {}
+    for norm in (None, "batch", "center"):
+        torch.manual_seed(0)
+        with torch.no_grad():
+            z = torch.nn.functional.normalize(ProjectionHead(5, 3, 8, norm=norm)(y), dim=1)
+        similarity[norm] = float((z @ z.T).mean())
+    assert similarity[None] > 0.99
+    assert similarity["batch"] < 0.9 and similarity["center"] < 0.9, similarity
 
 
 def test_pid_network_outputs_and_blocks():

@@ -36,10 +36,12 @@ class PIDDecomposer(DeepDecomposer):
     :class:`skpid.nn.ModalityEncoder`) feeds a redundancy head ``R_m`` and a unique head
     ``U_m`` through a summary that does not depend on when in the trial an event
     happened; a transformer over the time tokens of all modalities feeds a synergy head
-    ``S`` (each head a batch-normalised perceptron, as SimCLR's projection heads). Pass
-    the subject of every trial to ``fit(X, groups=...)`` when trials come from several
-    subjects: batches are then drawn within subjects, so that the shared signature of a
-    subject is not what the cross-modal terms align. Training is
+    ``S`` (each head a perceptron normalised over the batch: batch norm for ``R`` and
+    ``S``, as SimCLR's projection heads, centring only for ``U``; see
+    :class:`skpid.nn.ProjectionHead`). Pass the subject of every trial to ``fit(X,
+    groups=...)`` when trials come from several subjects: batches are then drawn within
+    subjects, so that the shared signature of a subject is not what the cross-modal terms
+    align. Training is
     self-supervised with two augmented views of every trial (see
     :class:`~skpid.decomposition._objective.PIDObjective`):
 

@@ -10,7 +10,7 @@ from ._encoders import (
     token_summary,
 )
 from ._fusion import TokenFusion
-from ._heads import GaussianCritic, ProjectionHead, SeparableCritic
+from ._heads import BatchCentering, GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
 from ._targets import (
     compute_coupling_delay,
@@ -23,6 +23,7 @@ from ._targets import (
 )
 
 __all__ = [
+    "BatchCentering",
     "FilterBankEncoder",
     "GaussianCritic",
     "MLPEncoder",

@@ -151,7 +151,7 @@ class FilterBankEncoder(nn.Module):
     n_tokens : int, default=8
     n_spatial : int, default=16
         Spatial filters (at most ``n_channels``). On the simulator, PIDDecomposer with
-        its batch-normalised heads recovers the hemisphere (R) at 1.0 with 8 or 16 (4
+        its heads normalised over the batch recovers the hemisphere (R) at 1.0 with 8 or 16 (4
         seeds each); with 8 its blocks leaked more (probe of U_eeg on R 0.18-0.28,
         against 0.13-0.26 with 16) for about half the encoder's cost.
     n_bands : int, default=8

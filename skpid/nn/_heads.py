@@ -12,9 +12,10 @@ References
 
 import math
 
+import torch
 from torch import nn
 
-__all__ = ["GaussianCritic", "ProjectionHead", "SeparableCritic"]
+__all__ = ["BatchCentering", "GaussianCritic", "ProjectionHead", "SeparableCritic"]
 
 
 class ProjectionHead(nn.Module):
@@ -25,28 +26,67 @@ class ProjectionHead(nn.Module):
     in_features : int
     out_features : int
     hidden : int, default=64
-    batch_norm : bool, default=False
-        Batch normalisation of the hidden layer, before the GELU, as in SimCLR's
-        projection head [1]_. A contrastive head needs it when its input has a large
-        component common to all trials: without it, every trial's output starts out
-        pointing the same way (mean cosine similarity ~0.99), and an InfoNCE term on a
-        weak signal can stay at chance for the whole fit. In evaluation mode it uses the
-        running statistics of training.
+    norm : {None, "batch", "center"}, default=None
+        Normalisation of the hidden layer over the batch, before the GELU: ``"batch"``
+        is batch normalisation, as in SimCLR's projection head [1]_; ``"center"`` only
+        subtracts the batch mean (:class:`BatchCentering`). A contrastive head needs one
+        of them when its input has a large component common to all trials: without it,
+        every trial's output starts out pointing the same way (mean cosine similarity
+        ~0.99), and an InfoNCE term on a weak signal can stay at chance for the whole
+        fit. In evaluation mode both use running statistics of training.
 
     Shapes
     ------
     input ``(batch, in_features)``, output ``(batch, out_features)``.
     """
 
-    def __init__(self, in_features, out_features, hidden=64, batch_norm=False):
+    def __init__(self, in_features, out_features, hidden=64, norm=None):
         super().__init__()
-        norm = [nn.BatchNorm1d(hidden)] if batch_norm else []
+        layers = {None: [], "batch": [nn.BatchNorm1d(hidden)], "center": [BatchCentering(hidden)]}
+        if norm not in layers:
+            raise ValueError(f"norm must be None, 'batch' or 'center', got {norm!r}.")
         self.net = nn.Sequential(
-            nn.Linear(in_features, hidden), *norm, nn.GELU(), nn.Linear(hidden, out_features)
+            nn.Linear(in_features, hidden),
+            *layers[norm],
+            nn.GELU(),
+            nn.Linear(hidden, out_features),
         )
 
     def forward(self, x):
         return self.net(x)
+
+
+class BatchCentering(nn.Module):
+    """Subtract each feature's mean over the batch (in evaluation, its running mean).
+
+    Batch normalisation without the division by the standard deviation: it removes the
+    offset that all trials share and leaves the relative scale of the features as
+    learned, so features that vary little (e.g. noise) are not amplified to unit
+    variance.
+
+    Parameters
+    ----------
+    n_features : int
+    momentum : float, default=0.1
+        Weight of the current batch in the running mean (as :class:`torch.nn.BatchNorm1d`).
+
+    Shapes
+    ------
+    input and output ``(batch, n_features)``.
+    """
+
+    def __init__(self, n_features, momentum=0.1):
+        super().__init__()
+        self.momentum = momentum
+        self.register_buffer("running_mean", torch.zeros(n_features))
+
+    def forward(self, x):
+        if not self.training:
+            return x - self.running_mean
+        mean = x.mean(0)
+        with torch.no_grad():
+            self.running_mean.lerp_(mean, self.momentum)
+        return x - mean
 
 
 class SeparableCritic(nn.Module):
