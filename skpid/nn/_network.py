@@ -17,7 +17,7 @@ def _sphere(z):
     return F.normalize(z, dim=1) * z.shape[1] ** 0.5
 
 
-def _head(d_model, size, norm="batch"):
+def _projection(d_model, size, norm="batch"):
     # normalised over the batch: the encoders' representations share a large offset over
     # trials, on which the cross-modal InfoNCE of R stayed at chance for whole fits
     # (simulator: R recovery 0.18 on 1 of 3 seeds; 1.0 on every seed with it)
@@ -99,13 +99,13 @@ class PIDNetwork(nn.Module):
             encoder = ModalityEncoder(name, shape, d_model=d_model, n_tokens=n_tokens, power=True)
             tokens_per_modality.append(encoder.n_tokens)
             self.encoders.append(encoder)
-            self.redundant.append(_head(d_model, n_components["R"]))
+            self.redundant.append(_projection(d_model, n_components["R"]))
             # centring only: with unit variance for every hidden unit, the within-modality
             # InfoNCE spread U over trial-specific noise (simulator, 4 seeds: U_eeg
             # 0.74-0.92, median 0.825; centred 0.81-0.88, median 0.865)
-            self.unique.append(_head(d_model, n_components[f"U_{name}"], norm="center"))
+            self.unique.append(_projection(d_model, n_components[f"U_{name}"], norm="center"))
         self.fusion = TokenFusion(tokens_per_modality, d_model, n_layers=n_fusion_layers)
-        self.synergy = _head(d_model, n_components["S"])
+        self.synergy = _projection(d_model, n_components["S"])
         n_out = n_components["R"] + n_components["S"]
         n_out += sum(n_components[f"U_{m}"] for m in self.modalities)
         self.classifier = nn.Linear(n_out, n_classes) if n_classes > 0 else None
