@@ -3,11 +3,21 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from skpid.datasets import canonical_hrf, make_eeg_fnirs
 from skpid.decomposition import PIDDecomposer
 from skpid.nn import compute_coupling_delay, coupling_delay, coupling_profile
-from skpid.nn._targets import COUPLING_DELAY_RANGE, PROFILE_HRF_SCALES, fit_hrf_scale
+from skpid.nn._targets import (
+    COUPLING_DELAY_RANGE,
+    PROFILE_HRF_SCALES,
+    _cbsi,
+    _event_evidence,
+    _onset_evidence,
+    _onset_grid,
+    _times,
+    fit_hrf_scale,
+)
 
 TIMING = {"eeg_sfreq": 100.0, "nirs_sfreq": 10.0}
 
@@ -93,6 +103,45 @@ def test_simulated_delay_needs_both_modalities():
         assert np.corrcoef(delay[sel], truth)[0, 1] >= 0.6
         # the onset alone (event time + delay) says little of the delay
         assert abs(np.corrcoef(f.onset_time[sel], truth)[0, 1]) < 0.4
+
+
+def test_onset_evidence_equals_the_full_template_products():
+    _, nirs = _coupled(np.array([0.8, 1.5, 2.2]), seed=4)
+    nirs = nirs.double()
+    nirs_t = _times(200, 10.0, 0.0)
+    onsets = _onset_grid(_times(1000, 100.0, 0.0), nirs_t)
+    scales = [0.85, 1.0, 1.16]
+    evidence = _onset_evidence(nirs, nirs_t, onsets, scales)
+    assert evidence.shape == (3, 3, len(onsets))
+    # explained energy of the best-fitting positive multiple of each full, centred template
+    cbsi = _cbsi(nirs)
+    cbsi = cbsi - cbsi.mean(-1, keepdim=True)
+    for i, scale in enumerate(scales):
+        template = torch.as_tensor(canonical_hrf((nirs_t[None] - onsets[:, None]).numpy(), scale))
+        template = template - template.mean(1, keepdim=True)
+        energy = (template**2).sum(1)
+        amplitude = torch.einsum("bpt,ot->bpo", cbsi, template) / energy
+        expected = (amplitude.clamp_min(0) ** 2 * energy).amax(1)
+        torch.testing.assert_close(evidence[:, i], expected, rtol=1e-4, atol=1e-6 * expected.max())
+
+
+def test_event_evidence_matches_band_passed_power_and_finds_the_burst():
+    eeg, _ = _coupled(np.ones(6), seed=5)
+    eeg = eeg.double()
+    eeg_t = _times(1000, 100.0, 0.0)
+    evidence, times = _event_evidence(eeg, eeg_t, 100.0, (2.0, 15.0))
+    assert evidence.shape == (6, 200)
+    np.testing.assert_allclose(times.numpy(), np.arange(200) * 0.05, atol=1e-12)
+    # the same log ratio from the band-passed signal squared, averaged over 0.25 s at 100 Hz
+    spectrum = torch.fft.rfft(eeg)
+    freqs = torch.fft.rfftfreq(1000, 0.01)
+    power = torch.fft.irfft(spectrum * ((freqs >= 2) & (freqs <= 15)), n=1000) ** 2
+    power = torch.log(F.avg_pool1d(power, 25, 5, padding=12, count_include_pad=False) + 1e-8)
+    direct = (power - power.median(-1, keepdim=True).values).amax(1)
+    assert np.corrcoef(evidence.flatten(), direct.flatten())[0, 1] > 0.97
+    # both peak at the 10 Hz burst (its time: the event of _coupled)
+    event = np.random.RandomState(5).uniform(1.0, 8.0, 6)
+    np.testing.assert_allclose(times[evidence.argmax(1)].numpy(), event, atol=0.1)
 
 
 def test_coupling_errors_name_the_fix():
