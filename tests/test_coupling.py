@@ -64,6 +64,40 @@ def test_coupling_profile_peaks_at_the_delay():
     np.testing.assert_array_equal(profile[:, -1], profile[:, PROFILE_HRF_SCALES.index(1.0)])
 
 
+def test_coupling_profile_rows_peak_at_the_delay_of_their_stretch():
+    eeg, nirs = _coupled(np.tile([0.5, 1.4, 2.6], 4), seed=6, noise=0.6)
+    profile = coupling_profile(eeg, nirs, **TIMING, hrf_scales=(0.9, 1.1))
+    lags = np.arange(COUPLING_DELAY_RANGE[0], COUPLING_DELAY_RANGE[1] + 1e-9, 0.05)
+    # finite everywhere (lags that reach before the EEG epoch get the row's floor)
+    assert torch.isfinite(profile).all()
+    for row, scale in enumerate((0.9, 1.1)):
+        delay = coupling_delay(eeg, nirs, **TIMING, hrf_scale=scale)[:, 0].numpy()
+        np.testing.assert_allclose(lags[profile[:, row].argmax(1).numpy()], delay, atol=1e-6)
+
+
+def test_onset_evidence_adds_up_the_pairs_a_response_covers():
+    # a weak response on 6 of 8 pairs, in noise that blurs its onset on any single pair
+    rng = np.random.RandomState(7)
+    n, tn = 40, np.arange(200) / 10.0
+    onset = rng.uniform(2.0, 12.0, n)
+    nirs = 0.5 * rng.randn(n, 16, 200)
+    nirs[:, 0:12:2] += 0.5 * canonical_hrf(tn[None] - onset[:, None])[:, None]
+    nirs = torch.tensor(nirs)
+    nirs_t = _times(200, 10.0, 0.0)
+    onsets = _onset_grid(_times(1500, 100.0, 0.0), nirs_t)
+
+    def error(evidence):
+        return np.median(np.abs(onsets[evidence.argmax(1)].numpy() - onset))
+
+    summed = error(_onset_evidence(nirs, nirs_t, onsets, [1.0])[:, 0])
+    single = [
+        _onset_evidence(nirs[:, 2 * p : 2 * p + 2], nirs_t, onsets, [1.0])[:, 0] for p in range(8)
+    ]
+    # measured: 0.14 s summed, 0.30-0.57 s on each covered pair, 0.39 s on the best pair
+    assert summed < 0.6 * min(error(e) for e in single[:6])
+    assert summed < 0.6 * error(torch.stack(single).amax(0))
+
+
 def test_coupling_profile_chooses_the_stretch_of_each_trial():
     delays = np.full(4, 1.5)
     slow = _coupled(delays, seed=2, hrf_scale=1.16)
@@ -113,7 +147,8 @@ def test_onset_evidence_equals_the_full_template_products():
     scales = [0.85, 1.0, 1.16]
     evidence = _onset_evidence(nirs, nirs_t, onsets, scales)
     assert evidence.shape == (3, 3, len(onsets))
-    # explained energy of the best-fitting positive multiple of each full, centred template
+    # explained energy of the best-fitting positive multiple of each full, centred template,
+    # summed over pairs
     cbsi = _cbsi(nirs)
     cbsi = cbsi - cbsi.mean(-1, keepdim=True)
     for i, scale in enumerate(scales):
@@ -121,7 +156,7 @@ def test_onset_evidence_equals_the_full_template_products():
         template = template - template.mean(1, keepdim=True)
         energy = (template**2).sum(1)
         amplitude = torch.einsum("bpt,ot->bpo", cbsi, template) / energy
-        expected = (amplitude.clamp_min(0) ** 2 * energy).amax(1)
+        expected = (amplitude.clamp_min(0) ** 2 * energy).sum(1)
         torch.testing.assert_close(evidence[:, i], expected, rtol=1e-4, atol=1e-6 * expected.max())
 
 
