@@ -16,6 +16,8 @@ References
    redundancy", NeurIPS 2023 (NCE-CLUB: CLUB with the critic learned by InfoNCE).
 .. [5] Zbontar et al., "Barlow twins: self-supervised learning via redundancy
    reduction", ICML 2021 (penalty on a batch cross-correlation matrix).
+.. [6] Tsai et al., "Conditional contrastive learning with kernel", ICLR 2022
+   (negatives weighted by the similarity of a conditioning variable).
 """
 
 import math
@@ -58,7 +60,7 @@ def _check_pair(a, b, name_a, name_b):
         )
 
 
-def info_nce(z1, z2, temperature=0.1, symmetric=True):
+def info_nce(z1, z2, temperature=0.1, symmetric=True, condition=None):
     """InfoNCE loss between two paired batches, on cosine similarity.
 
     Row ``i`` of ``z1`` and row ``i`` of ``z2`` are a positive pair; every other row of
@@ -66,19 +68,31 @@ def info_nce(z1, z2, temperature=0.1, symmetric=True):
     information between the two representations [1]_; the symmetric form averages the
     two directions as in CLIP [2]_.
 
+    With a ``condition``, the ``n - 1`` negatives of anchor ``i`` count with weights
+    ``(n - 1) * softmax_j(cos(c_i, c_j) / temperature)`` (``j != i``) instead of 1: a
+    kernel estimate of contrasting against trials that share the anchor's condition
+    [6]_. What the condition determines then no longer tells the positive from the
+    negatives, so the representation gains nothing by encoding it (conditioned on the
+    other modalities' redundant representations, a modality's own block keeps what is
+    unique to it). A constant condition gives the plain loss.
+
     Parameters
     ----------
     z1, z2 : torch.Tensor of shape (batch, dim1) and (batch, dim2)
         Paired representations; ``dim1`` must equal ``dim2``.
     temperature : float, default=0.1
-        Softmax temperature (> 0); 0.1 is the value used by CoMM.
+        Softmax temperature (> 0); 0.1 is the value used by CoMM. It also scales the
+        similarities of ``condition``.
     symmetric : bool, default=True
         Average the ``z1 -> z2`` and ``z2 -> z1`` cross-entropies.
+    condition : torch.Tensor of shape (batch, dim_c) or None, default=None
+        Conditioning variable of each pair, compared by cosine similarity; no gradient
+        flows into it.
 
     Returns
     -------
     loss : torch.Tensor of shape ()
-        Mean cross-entropy of identifying the positive among the batch.
+        Mean cross-entropy of identifying the positive among the (weighted) batch.
     """
     _check_pair(z1, z2, "z1", "z2")
     if z1.shape[1] != z2.shape[1]:
@@ -89,11 +103,26 @@ def info_nce(z1, z2, temperature=0.1, symmetric=True):
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}.")
     logits = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).T / temperature
+    shift = 0.0
+    if condition is not None:
+        _check_pair(z1, condition, "z1", "condition")
+        shift = _log_negative_weights(condition.detach(), temperature)
     target = torch.arange(len(z1), device=z1.device)
-    loss = F.cross_entropy(logits, target)
+    loss = F.cross_entropy(logits + shift, target)
     if symmetric:
-        loss = 0.5 * (loss + F.cross_entropy(logits.T, target))
+        # anchor i of z2 weighs its negatives as anchor i of z1 does
+        loss = 0.5 * (loss + F.cross_entropy(logits.T + shift, target))
     return loss
+
+
+def _log_negative_weights(condition, temperature):
+    """``(batch, batch)`` log weights of the negatives of each row (0 on the diagonal)."""
+    n = len(condition)
+    c = F.normalize(condition, dim=1)
+    diagonal = torch.eye(n, dtype=torch.bool, device=c.device)
+    kernel = (c @ c.T / temperature).masked_fill(diagonal, -torch.inf)
+    log_w = torch.log_softmax(kernel, dim=1) + math.log(n - 1)
+    return log_w.masked_fill(diagonal, 0.0)
 
 
 def _check_scores(scores):

@@ -47,6 +47,48 @@ def test_info_nce_is_scale_invariant_and_differentiable():
     assert torch.isfinite(a.grad).all() and a.grad.abs().sum() > 0
 
 
+def test_conditional_info_nce_with_a_constant_condition_is_the_plain_loss():
+    a = torch.randn(12, 4, generator=_gen(0))
+    b = torch.randn(12, 4, generator=_gen(1))
+    constant = torch.ones(12, 3)
+    for symmetric in (True, False):
+        plain = info_nce(a, b, symmetric=symmetric)
+        conditional = info_nce(a, b, symmetric=symmetric, condition=constant)
+        assert conditional.item() == pytest.approx(plain.item(), rel=1e-6)
+
+
+def test_conditional_info_nce_removes_the_gain_of_encoding_the_condition():
+    # trials of two classes (a shared variable) with a private detail of their own; an
+    # embedding that holds only the class tells a trial's class-mates from the rest
+    n = 32
+    cls = torch.arange(n) % 2
+    onehot = torch.nn.functional.one_hot(cls, 2).float()
+    detail = torch.randn(n, 6, generator=_gen(2))
+    only_class = torch.cat([onehot, torch.zeros(n, 6)], 1)
+    only_detail = torch.cat([torch.zeros(n, 2), detail], 1)
+    plain = {
+        name: info_nce(z, z, 0.1).item() for name, z in [("c", only_class), ("d", only_detail)]
+    }
+    cond = {
+        name: info_nce(z, z, 0.1, condition=onehot).item()
+        for name, z in [("c", only_class), ("d", only_detail)]
+    }
+    # without a condition, the class alone already beats chance (log n): half the
+    # negatives are ruled out; with the class as condition it is at chance
+    assert plain["c"] < math.log(n) - 0.5
+    assert cond["c"] == pytest.approx(math.log(n), abs=0.05)
+    # the private detail is worth as much with the condition as without
+    assert cond["d"] < math.log(n) - 0.5
+    assert cond["c"] - cond["d"] > plain["c"] - plain["d"] + 0.5
+
+
+def test_conditional_info_nce_gives_no_gradient_to_the_condition():
+    a = torch.randn(8, 4, generator=_gen(0), requires_grad=True)
+    c = torch.randn(8, 3, generator=_gen(1), requires_grad=True)
+    info_nce(a, a.detach() + 0.1, condition=c).backward()
+    assert c.grad is None and a.grad.abs().sum() > 0
+
+
 @pytest.mark.parametrize(
     ("a", "b", "kwargs", "match"),
     [
@@ -55,6 +97,7 @@ def test_info_nce_is_scale_invariant_and_differentiable():
         (torch.zeros(1, 3), torch.zeros(1, 3), {}, "at least 2"),
         (torch.zeros(4, 3, 2), torch.zeros(4, 3, 2), {}, "2-D"),
         (torch.zeros(4, 3), torch.zeros(4, 3), {"temperature": 0.0}, "temperature"),
+        (torch.zeros(4, 3), torch.zeros(4, 3), {"condition": torch.zeros(5, 2)}, "same samples"),
     ],
 )
 def test_info_nce_rejects_bad_input(a, b, kwargs, match):

@@ -3,6 +3,7 @@
 import torch
 
 from skpid.decomposition._objective import PIDObjective
+from skpid.losses import info_nce
 from skpid.nn import PIDNetwork
 
 SHAPES = {"eeg": (4, 100), "fnirs": (4, 20)}
@@ -57,3 +58,27 @@ def test_redundancy_heads_are_moved_off_the_unique_targets():
     leaves = {k: v.detach().requires_grad_() for k, v in plain.items()}
     PIDObjective(list(SHAPES), SIZES, d_model=16)._decorrelation(leaves).backward()
     assert all(leaves[f"R_{m}_head"].grad is None for m in SHAPES)
+
+
+def test_unique_term_is_conditioned_on_the_other_modalities_redundancy():
+    net, out_a = _outputs()
+    out_b = net(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})
+    objective = PIDObjective(list(SHAPES), SIZES, d_model=16)
+    leaves_a = {k: v.detach().requires_grad_() for k, v in out_a.items()}
+    leaves_b = {k: v.detach() for k, v in out_b.items()}
+    conditioned = objective(leaves_a, leaves_b)["unique"]
+    # with identical R embeddings on every trial the weights are uniform: the plain loss
+    for out in (leaves_a, leaves_b):
+        for m in SHAPES:
+            out[f"R_{m}"] = torch.ones_like(out[f"R_{m}"])
+    plain = objective(leaves_a, leaves_b)["unique"]
+    expected = torch.stack(
+        [info_nce(leaves_a[f"U_{m}"], leaves_b[f"U_{m}"], 0.1) for m in SHAPES]
+    ).mean()
+    torch.testing.assert_close(plain, expected)
+    assert abs(conditioned.item() - plain.item()) > 1e-3
+    # the condition is a weight, never a target: no gradient reaches the R embeddings
+    leaves_a = {k: v.detach().requires_grad_() for k, v in out_a.items()}
+    objective(leaves_a, leaves_b)["unique"].backward()
+    assert all(leaves_a[f"R_{m}"].grad is None for m in SHAPES)
+    assert leaves_a["U_eeg"].grad.abs().sum() > 0
