@@ -331,6 +331,9 @@ def test_orthogonalize_reads_the_blocks_out_in_lattice_order():
     peeled = PIDDecomposer(n_components=sizes, **FAST).fit(X)
     assert not hasattr(plain, "readout_")
     assert set(peeled.readout_) == {"R_eeg", "R_fnirs", "R", "U_eeg", "U_fnirs", "S"}
+    correlation = peeled.redundancy_correlation_
+    assert correlation.shape == (2,) and np.all(np.diff(correlation) <= 0)
+    assert np.all((correlation == 0) | ((correlation >= 0.5) & (correlation <= 1 + 1e-9)))
     # the same network (the readout does not touch training); without the readout the
     # blocks are the unit-norm heads, with it they are lattice_blocks of those heads
     raw = peeled._raw_blocks(peeled._embed(dict(X)))

@@ -2,7 +2,11 @@
 
 import numpy as np
 
-from skpid.decomposition._readout import fit_lattice_readout, lattice_blocks
+from skpid.decomposition._readout import (
+    fit_lattice_readout,
+    fit_shared_directions,
+    lattice_blocks,
+)
 
 MODS = ["eeg", "fnirs"]
 
@@ -48,6 +52,28 @@ def test_readout_peels_lower_atoms_out_of_higher_blocks():
     # before the readout, the leaks were there
     plain = lattice_blocks(raw, MODS)
     assert _r2(plain["R"], truth["a"]) > 0.2 and _r2(plain["U_fnirs"], truth["z"]) > 0.3
+
+
+def test_shared_directions_are_ordered_by_correlation_whatever_their_variance():
+    rng = np.random.RandomState(4)
+    n = 2000
+    strong, weak, private = rng.randn(3, n)
+    # the weakly shared latent (correlation 1 / sqrt(1 + 0.75**2) = 0.8) has a small
+    # variance, the private one of fNIRS's head a large one
+    eeg = np.column_stack([strong, 0.1 * weak, rng.randn(n)]) + 0.01 * rng.randn(n, 3)
+    noisy_weak = 0.1 * (weak + 0.75 * rng.randn(n))
+    fnirs = np.column_stack([10 * private, strong + 0.1 * rng.randn(n), noisy_weak])
+    maps, correlation = fit_shared_directions([eeg, fnirs], size=3)
+    np.testing.assert_allclose(correlation, [0.99, 0.8, 0.0], atol=0.03)
+    redundant = sum(h @ coef + icpt for h, (coef, icpt) in zip([eeg, fnirs], maps, strict=True))
+    assert _r2(redundant[:, :1], strong) > 0.98
+    assert _r2(redundant[:, 1:2], weak) > 0.5
+    np.testing.assert_array_equal(redundant[:, 2], 0.0)
+    assert _r2(redundant, private) < 0.01
+    # three modalities: the mean correlation between them
+    third = np.column_stack([strong, rng.randn(n)]) + 0.1 * rng.randn(n, 2)
+    _, correlation = fit_shared_directions([eeg, fnirs, third], size=2)
+    assert correlation[0] > 0.95 and correlation[1] == 0
 
 
 def test_readout_leaves_unrelated_blocks_alone():

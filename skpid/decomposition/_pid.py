@@ -47,9 +47,12 @@ class PIDDecomposer(DeepDecomposer):
 
     - ``R``: cross-modal InfoNCE aligns ``R_m`` across modalities, so it keeps what all
       modalities share (the redundant atom) [1]_, [2]_.
-    - ``U_m``: InfoNCE between views of modality ``m`` alone, minus a CLUB upper bound
-      [4]_ of its mutual information with the other modalities' representations (the
-      role NCE-CLUB plays in FactorCL [2]_).
+    - ``U_m``: InfoNCE between views of modality ``m`` alone, its negatives weighted
+      towards trials whose other modalities' ``R_n`` resemble the anchor's (conditional
+      InfoNCE [6]_: what other modalities also carry no longer tells trials apart, so
+      ``U_m`` gains nothing by encoding it), minus a CLUB upper bound [4]_ of its mutual
+      information with the other modalities' representations (the role NCE-CLUB plays
+      in FactorCL [2]_).
     - ``S``: InfoNCE between fused views (as CoMM [3]_), minus CLUB bounds of its
       mutual information with each single modality, so that only what needs the
       modalities together is left.
@@ -123,8 +126,8 @@ class PIDDecomposer(DeepDecomposer):
         neurovascular coupling profile (:func:`skpid.nn.coupling_profile`: evidence for
         each delay of 0.3-3 s between an EEG event and a haemodynamic onset, computed
         from the signals without training) and the synergy block learns the delay (see
-        ``auxiliary_targets``). On the simulator this took the synergy recovery from
-        about 0 to about 0.6. None leaves both out.
+        ``auxiliary_targets``). On the simulator this takes the synergy recovery from
+        about 0 to 0.60-0.71 (3 seeds). None leaves both out.
     tmin : dict or None, default=None
         Time (s) of the first sample of each modality's epochs, relative to the same
         trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Used with
@@ -135,18 +138,17 @@ class PIDDecomposer(DeepDecomposer):
         both views together with the self-supervised terms. It pulls label information
         into the components; the classifier is not exposed. When False, ``y`` is ignored.
     orthogonalize : bool, default=True
-        After training, peel the blocks apart linearly in the order of the PID lattice,
-        with ridge regressions fitted on the training trials' outputs (penalty by
-        leave-one-out; stored in ``readout_``; see :mod:`skpid.decomposition._readout`):
-        ``R`` is the mean over modalities of each ``R_m`` predicted from the other
-        modalities' ``R_n`` (only what another modality can predict is kept), without
-        its negligible principal directions; each ``U_m`` minus its prediction from
-        ``R``; ``S`` minus its prediction from ``R`` and every ``U_m``. What a linear
-        probe could read of a lower atom from a higher block is removed, as far as the
-        training subjects' relation holds for new ones (on the simulator, over 3 seeds,
-        the mean off-diagonal probe score fell from 0.17-0.33 to 0.09-0.15). Blocks are
-        then no longer on the unit sphere. False returns the normalised heads, ``R``
-        their mean.
+        After training, read the blocks out linearly in the order of the PID lattice,
+        with maps fitted on the training trials' outputs (stored in ``readout_``; see
+        :mod:`skpid.decomposition._readout`): ``R`` holds the canonical directions on
+        which the redundancy heads ``R_m`` of all modalities agree (mean correlation
+        between modalities at least 0.5, in ``redundancy_correlation_``), averaged over
+        modalities, so a modality's private content in its own head is left out; each
+        ``U_m`` minus its ridge prediction from ``R``; ``S`` minus its ridge prediction
+        from ``R`` and every ``U_m`` (penalties by leave-one-out). What a linear probe
+        could read of a lower atom from a higher block is removed, as far as the training
+        subjects' relation holds for new ones. Blocks are then no longer on the unit
+        sphere. False returns the normalised heads, ``R`` their mean.
     max_epochs : int, default=30
         Largest number of passes over the training trials (30 keeps a fit of 1,000
         EEG+fNIRS trials of 32 x 1,000 and 40 x 160 samples near 100 CPU-seconds).
@@ -189,9 +191,15 @@ class PIDDecomposer(DeepDecomposer):
         Size of each block, in output order (``R``, ``U_<m>``..., ``S``).
     component_slices_ : dict of str to slice
         Columns of each block in the output of ``transform``.
-    readout_ : dict of str to (ndarray, ndarray)
+    readout_ : dict
         With ``orthogonalize=True``: ``(coef, intercept)`` of each linear map of the
-        readout, keyed ``R_<m>``, ``R``, ``U_<m>`` and ``S`` (see ``orthogonalize``).
+        readout, keyed ``R_<m>``, ``U_<m>`` and ``S``, and ``redundancy_correlation_``
+        under ``R`` (see ``orthogonalize``).
+    redundancy_correlation_ : ndarray of shape (n_components_["R"],)
+        With ``orthogonalize=True``: mean correlation between modalities of each
+        component of ``R`` on the training trials, in decreasing order; 0 for the
+        components past the last direction that the modalities share (those columns are
+        0).
     n_epochs_ : int
         Epochs run.
     classes_ : ndarray
@@ -213,6 +221,7 @@ class PIDDecomposer(DeepDecomposer):
     .. [5] Cui, Bray and Reiss, "Functional near infrared spectroscopy (NIRS) signal
        improvement based on negative correlation between oxygenated and deoxygenated
        hemoglobin dynamics", NeuroImage 49(4), 2010.
+    .. [6] Tsai et al., "Conditional contrastive learning with kernel", ICLR 2022.
 
     Examples
     --------
@@ -426,6 +435,7 @@ class PIDDecomposer(DeepDecomposer):
         if self.orthogonalize:
             raw = self._raw_blocks(self._embed(data))
             self.readout_ = fit_lattice_readout(raw, self.modalities_)
+            self.redundancy_correlation_ = self.readout_["R"]
 
     def _readout(self, Z):
         maps = self.readout_ if self.orthogonalize else None
