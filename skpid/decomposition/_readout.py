@@ -32,7 +32,7 @@ References
 import numpy as np
 from sklearn.linear_model import RidgeCV
 
-__all__ = ["fit_lattice_readout", "lattice_blocks"]
+__all__ = ["fit_lattice_readout", "fit_shared_directions", "lattice_blocks"]
 
 _ALPHAS = np.logspace(-3, 3, 13)
 #: Smallest mean correlation between modalities of a direction kept in ``R``: chance
