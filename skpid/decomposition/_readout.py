@@ -102,8 +102,8 @@ def fit_shared_directions(heads, size, min_correlation=_MIN_CORRELATION):
     joint = np.hstack([(h - mean) @ w for h, (mean, w) in zip(heads, whitening, strict=True)])
     eigval, eigvec = np.linalg.eigh(joint.T @ joint / len(joint))
     order = np.argsort(eigval)[::-1][:size]
-    correlation = (eigval[order] - 1) / (n_mod - 1)
-    n_keep = int(np.sum(correlation >= min_correlation))
+    mean_correlation = (eigval[order] - 1) / (n_mod - 1)
+    n_keep = int(np.sum(mean_correlation >= min_correlation))
     bounds = np.cumsum([0, *(h.shape[1] for h in heads)])
     maps = []
     for m, (mean, w) in enumerate(whitening):
@@ -113,8 +113,9 @@ def fit_shared_directions(heads, size, min_correlation=_MIN_CORRELATION):
         coef = np.zeros((heads[m].shape[1], size))
         coef[:, :n_keep] = w @ block / n_mod
         maps.append((coef, -mean @ coef))
-    correlation = np.where(np.arange(len(correlation)) < n_keep, correlation, 0.0)
-    return maps, np.pad(correlation, (0, size - len(correlation)))
+    correlation = np.zeros(size)
+    correlation[:n_keep] = mean_correlation[:n_keep]
+    return maps, correlation
 
 
 def _redundant(raw, modalities, maps):

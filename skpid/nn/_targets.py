@@ -250,8 +250,8 @@ def _lag_evidence(eeg, nirs, timing, hrf_scales, band):
         Energy explained at each stretch's onset.
     lags : torch.Tensor of shape (n_lags,), float64
     """
-    eeg_t = _times(eeg.shape[-1], timing["eeg_sfreq"], timing.get("eeg_tmin", 0.0))
-    nirs_t = _times(nirs.shape[-1], timing["nirs_sfreq"], timing.get("nirs_tmin", 0.0))
+    eeg_t = _times(eeg.shape[-1], timing["eeg_sfreq"], timing["eeg_tmin"])
+    nirs_t = _times(nirs.shape[-1], timing["nirs_sfreq"], timing["nirs_tmin"])
     onsets = _onset_grid(eeg_t, nirs_t)
     fit, best = _onset_evidence(nirs, nirs_t, onsets, hrf_scales).max(2)
     event, times = _event_evidence(eeg, eeg_t, timing["eeg_sfreq"], band)
