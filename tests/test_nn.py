@@ -17,11 +17,8 @@ from skpid.nn import (
     SeparableCritic,
     TemporalConvEncoder,
     TokenFusion,
-    compute_target,
-    haemodynamic_amplitude,
     make_encoder,
     modality_kind,
-    peak_band_power,
     token_summary,
 )
 
@@ -142,62 +139,44 @@ def _burst(freq, channel, start, n=1, n_channels=6, n_times=1000, sfreq=100.0):
     return x
 
 
-def test_peak_band_power_finds_the_burst_band_on_any_channel_and_time():
-    bands = {10.0: 1, 21.0: 2, 38.0: 3}  # octave bands at 100 Hz: 3-6, 6-12, 12-25, 25-50
-    for freq, band in bands.items():
-        for channel, start in [(0, 1.0), (5, 8.0)]:
-            power = peak_band_power(_burst(freq, channel, start))
-            assert power.shape == (1, 4)
-            assert power.argmax().item() == band
-    # the same burst elsewhere gives (nearly) the same target
-    a = peak_band_power(_burst(21.0, 0, 1.0))
-    b = peak_band_power(_burst(21.0, 5, 7.0))
-    assert torch.allclose(a[:, 2], b[:, 2], atol=0.3)
-
-
-def test_haemodynamic_amplitude_follows_the_response_and_ignores_common_motion():
-    t = torch.arange(200) / 10.0
-    response = torch.exp(-((t - 8) ** 2) / 8)
-    x = 0.05 * torch.randn(3, 8, 200)
-    for i, gain in enumerate([0.5, 1.0, 2.0]):
-        x[i, 2] += gain * response  # HbO rises
-        x[i, 3] -= gain * response  # HbR falls
-    amplitude = haemodynamic_amplitude(x)
-    assert amplitude.shape == (3, 1)
-    assert (amplitude[1:, 0] - amplitude[:-1, 0] > 0.5).all()  # log(2) apart
-    motion = x.clone()
-    motion[:, 4:6] += 5 * (t > 10).float()  # HbO and HbR move together
-    assert torch.allclose(haemodynamic_amplitude(motion), amplitude, atol=0.2)
-    with pytest.raises(ValueError, match="channel pairs"):
-        haemodynamic_amplitude(x[:, :7])
-
-
-def test_target_kind_and_compute_target_in_batches():
+def test_modality_kind_from_name_and_shape():
     assert modality_kind("EEG", (32, 100)) == "eeg"
     assert modality_kind("fnirs", (40, 100)) == "nirs"
     assert modality_kind("fnirs", (41, 100)) is None  # no (HbO, HbR) pairs
     assert modality_kind("eeg", (32,)) is None  # tabular
     assert modality_kind("emg", (4, 100)) is None
-    x = np.random.RandomState(0).randn(5, 4, 64).astype(np.float32)
-    full = compute_target("eeg", x)
-    assert full.shape == (5, 4) and full.dtype == np.float32
-    np.testing.assert_allclose(compute_target("eeg", x, batch_size=2), full, rtol=1e-5)
 
 
 def test_pid_network_auxiliary_predictions():
     shapes = {"eeg": (4, 100), "fnirs": (6, 20)}
     sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "S": 5}
-    net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, targets={"eeg": "eeg", "fnirs": "nirs"})
+    net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, targets={"eeg": 4, "fnirs": 1})
     X = {m: torch.randn(7, *s) for m, s in shapes.items()}
-    out = net(**X)
+    targets = {"target_eeg": torch.zeros(7, 4), "target_fnirs": torch.ones(7, 1)}
+    out = net(**X, **targets)
     assert out["T_eeg"].shape == out["A_eeg"].shape == (7, 4)
     assert out["T_fnirs"].shape == out["A_fnirs"].shape == (7, 1)
-    assert not out["T_eeg"].requires_grad and out["A_eeg"].requires_grad
-    given = torch.zeros(7, 4)
-    assert net(**X, target_eeg=given)["T_eeg"] is given
-    assert "T_eeg" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X)
-    net.eval()  # transform: no targets unless given
-    assert "T_eeg" not in net(**X) and "A_eeg" in net(**X, target_eeg=given)
+    assert out["T_eeg"] is targets["target_eeg"] and out["A_eeg"].requires_grad
+    # the network computes no target itself: without one, no prediction either
+    assert "T_eeg" not in net(**X) and "A_eeg" not in net(**X)
+    assert "T_eeg" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X, **targets)
+
+
+def test_pid_network_fuses_a_given_coupling_profile():
+    shapes = {"eeg": (4, 100), "fnirs": (6, 20)}
+    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "S": 5}
+    torch.manual_seed(0)
+    net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, coupling=(3, 9)).eval()
+    X = {m: torch.randn(7, *s) for m, s in shapes.items()}
+    with pytest.raises(ValueError, match="coupling_profile"):
+        net(**X)
+    profile = torch.randn(7, 3, 9)
+    out = net(**X, coupling_profile=profile)
+    other = net(**X, coupling_profile=profile.flip(2))
+    assert out["S"].shape == (7, 5) and not torch.allclose(out["S"], other["S"])
+    torch.testing.assert_close(out["U_eeg"], other["U_eeg"])  # only the fusion reads it
+    delay = torch.randn(7, 1)
+    assert net(**X, coupling_profile=profile, target_synergy=delay)["A_synergy"].shape == (7, 1)
 
 
 def test_log_power_envelope_option():

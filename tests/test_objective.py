@@ -14,7 +14,8 @@ def _outputs(targets=None):
     torch.manual_seed(0)
     net = PIDNetwork(SHAPES, SIZES, d_model=16, n_tokens=4, targets=targets).train()
     X = {m: torch.randn(16, *s) for m, s in SHAPES.items()}
-    return net, net(**X)
+    given = {f"target_{m}": torch.randn(16, k) for m, k in (targets or {}).items()}
+    return net, net(**X, **given)
 
 
 def test_decorrelation_moves_the_higher_block_of_each_pair_only():
@@ -46,7 +47,7 @@ def test_unique_penalties_reach_the_head_but_not_the_encoder():
 
 
 def test_redundancy_heads_are_moved_off_the_unique_targets():
-    _, out = _outputs(targets={"eeg": "eeg", "fnirs": "nirs"})
+    _, out = _outputs(targets={"eeg": 4, "fnirs": 1})
     leaves = {k: v.detach().requires_grad_() for k, v in out.items()}
     PIDObjective(list(SHAPES), SIZES, d_model=16)._decorrelation(leaves).backward()
     for m in SHAPES:

@@ -11,15 +11,10 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._multimodal import n_trials, signature
-from ..nn import (
-    PIDNetwork,
-    compute_coupling_delay,
-    compute_coupling_profile,
-    compute_target,
-    modality_kind,
-)
+from ..nn import PIDNetwork
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
+from ._priors import check_priors, coupling_profile, prior_targets
 from ._readout import fit_lattice_readout, lattice_blocks
 
 __all__ = ["PIDDecomposer"]
@@ -56,14 +51,15 @@ class PIDDecomposer(DeepDecomposer):
     - ``S``: InfoNCE between fused views (as CoMM [3]_), minus CLUB bounds of its
       mutual information with each single modality, so that only what needs the
       modalities together is left.
-      With ``sfreq``, the fusion also reads the EEG-fNIRS coupling profile and ``S``
-      predicts the neurovascular coupling delay (see ``sfreq``).
     - A cross-correlation penalty between blocks keeps them from sharing linear
       directions.
-    - Physiological auxiliary targets (``auxiliary_targets=True``): ``U_eeg`` predicts the
-      event-related band power of the EEG, ``U_fnirs`` the CBSI haemodynamic amplitude
-      [5]_, both computed once from the clean standardised trials (see
-      :mod:`skpid.nn._targets`), as the design's physiology table links them.
+
+    By default nothing but the data shapes the blocks. Physiological priors are opt-in
+    (``priors``): each makes one block predict a quantity that :mod:`skpid.physiology`
+    computes from the input in physical units, as the design's physiology table links
+    them, with weight ``loss_weights["auxiliary"]``. Always report the prior's features
+    alone next to a model that uses them (a model that does no better than its own
+    priors has learned nothing from the data).
 
     The Gaussian critics of the CLUB bounds are trained jointly, by maximum likelihood,
     with their own optimizer (learning rate ``3 * lr``); the network minimises the
@@ -107,31 +103,46 @@ class PIDDecomposer(DeepDecomposer):
         list turns augmentation off for that modality. Modalities left out get
         :func:`skpid.augment.default_augmentations` (chosen from the name: ``"eeg"``,
         ``"nirs"``, other time series, tabular).
-    auxiliary_targets : bool, default=True
-        Physiological auxiliary targets computed from the input (no labels): the unique
-        block of a time-series modality named like ``"eeg"`` learns to predict the
-        largest short-time power in octave bands (the dominant rhythm of an event
-        burst), that of one named like ``"nirs"`` (HbO, HbR channel pairs) the amplitude
-        of the CBSI haemodynamic signal (see :mod:`skpid.nn._targets`), with weight
-        ``loss_weights["auxiliary"]``. Other modalities get none. When ``sfreq`` gives
-        the sampling rates of both an EEG and an fNIRS modality, the synergy block
-        learns to predict the neurovascular coupling delay, from the neural event in the
-        EEG to the onset of the haemodynamic response in the fNIRS
-        (:func:`skpid.nn.coupling_delay`, with the response's latency fitted per group
-        of ``fit``), which neither modality gives alone.
+    priors : None, str, sequence of str or dict, default=None
+        Physiological priors to turn on (see :mod:`skpid.decomposition._priors`); None
+        learns from the data alone. Names, or a dict of name to settings:
+
+        - ``"band_power"``: ``U_eeg`` predicts the event-related power change (either
+          direction: synchronisation or desynchronisation) in each named EEG band
+          (:func:`skpid.physiology.event_related_power`). Assumes the EEG modality's
+          activation mode shows as a transient band-power change within the epoch.
+          Needs ``sfreq`` of the EEG. Settings: ``modality``, ``bands`` (names or
+          ``(lo, hi)`` Hz; default every band of :data:`skpid.physiology.EEG_BANDS`
+          below Nyquist), ``window`` (s), ``direction``.
+        - ``"haemodynamic_amplitude"``: ``U_<fnirs>`` predicts the peak-to-peak
+          amplitude of the CBSI signal [5]_ (or of HbO alone, ``method="hbo"``) on the
+          most active channel pair (:func:`skpid.physiology.haemodynamic_amplitude`).
+          Assumes HbO and HbR are anti-correlated in the functional response. Needs
+          ``sfreq`` and ``ch_names`` of the fNIRS (to pair HbO with HbR in any order).
+          Settings: ``modality``, ``method``, ``smooth`` (s).
+        - ``"coupling_delay"``: the fusion reads the neurovascular coupling profile
+          (:func:`skpid.physiology.coupling_profile`: evidence for each delay between an
+          EEG event and the onset of a haemodynamic response) and ``S`` predicts the
+          coupling delay (:func:`skpid.physiology.coupling_delay`, the response's
+          latency fitted per group of ``fit``). Assumes one event per trial, EEG and
+          fNIRS epochs locked to the same trial onset (``tmin``), and a response of the
+          ``model`` shape. Needs ``sfreq`` of both and ``ch_names`` of the fNIRS.
+          Settings: ``eeg``, ``nirs``, ``model``, ``band``, ``delay_range``,
+          ``stretches``.
+
+        A prior that cannot be computed from the input raises a ``ValueError`` naming
+        what is missing; none is switched off silently. The EEG and fNIRS modalities are
+        found by name (``"eeg"``, ``"nirs"``/``"fnirs"``) unless the settings name them.
     sfreq : dict or None, default=None
         Sampling rate (Hz) of each time-series modality, e.g. ``{"eeg": 100.0, "fnirs":
-        10.0}`` (``info["sfreq"]`` of mne epochs). With the rates of an EEG and an fNIRS
-        modality (and ``auxiliary_targets=True``), the fusion also reads their
-        neurovascular coupling profile (:func:`skpid.nn.coupling_profile`: evidence for
-        each delay of 0.3-3 s between an EEG event and a haemodynamic onset, computed
-        from the signals without training) and the synergy block learns the delay (see
-        ``auxiliary_targets``). On the simulator this takes the synergy recovery from
-        about 0 to 0.60-0.71 (3 seeds). None leaves both out.
+        10.0}`` (``info["sfreq"]`` of mne epochs). Only used by ``priors``.
     tmin : dict or None, default=None
         Time (s) of the first sample of each modality's epochs, relative to the same
-        trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Used with
-        ``sfreq``.
+        trial onset (mne's ``epochs.tmin``); modalities left out start at 0. Only used
+        by ``priors``.
+    ch_names : dict or None, default=None
+        Channel names of time-series modalities, e.g. ``{"fnirs": info["fnirs"]
+        ["ch_names"]}`` from :func:`skpid.io.from_epochs`. Only used by ``priors``.
     supervised : bool, default=False
         When True, ``fit`` needs ``y`` and adds a linear classifier on the concatenated
         blocks, trained with cross-entropy (weight ``loss_weights["supervised"]``) on
@@ -200,6 +211,9 @@ class PIDDecomposer(DeepDecomposer):
         component of ``R`` on the training trials, in decreasing order; 0 for the
         components past the last direction that the modalities share (those columns are
         0).
+    priors_ : dict of str to Prior
+        The priors in use, with their modalities and settings resolved (empty without
+        ``priors``).
     n_epochs_ : int
         Epochs run.
     classes_ : ndarray
@@ -237,9 +251,10 @@ class PIDDecomposer(DeepDecomposer):
         "n_fusion_layers": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
-        "auxiliary_targets": ["boolean"],
+        "priors": [None, str, list, tuple, dict],
         "sfreq": [None, dict],
         "tmin": [None, dict],
+        "ch_names": [None, dict],
         "supervised": ["boolean"],
         "orthogonalize": ["boolean"],
     }
@@ -258,9 +273,10 @@ class PIDDecomposer(DeepDecomposer):
         temperature=0.1,
         loss_weights=None,
         augmentations=None,
-        auxiliary_targets=True,
+        priors=None,
         sfreq=None,
         tmin=None,
+        ch_names=None,
         supervised=False,
         orthogonalize=True,
         max_epochs=30,
@@ -280,9 +296,10 @@ class PIDDecomposer(DeepDecomposer):
         self.temperature = temperature
         self.loss_weights = loss_weights
         self.augmentations = augmentations
-        self.auxiliary_targets = auxiliary_targets
+        self.priors = priors
         self.sfreq = sfreq
         self.tmin = tmin
+        self.ch_names = ch_names
         self.supervised = supervised
         self.orthogonalize = orthogonalize
         self.max_epochs = max_epochs
@@ -311,42 +328,10 @@ class PIDDecomposer(DeepDecomposer):
             sizes[name] = check_block_size(name, self.n_components.get(name, default))
         return sizes
 
-    def _target_kinds(self, shapes):
-        """Auxiliary target kind of each modality that has one (see the class docstring)."""
-        if not self.auxiliary_targets:
-            return {}
-        kinds = {m: modality_kind(m, shape) for m, shape in shapes.items()}
-        return {m: kind for m, kind in kinds.items() if kind is not None}
-
-    def _coupling(self, shapes):
-        """``{"eeg", "nirs", "timing"}`` of the coupling of the synergy block, or None."""
-        sfreq, tmin = self.sfreq or {}, self.tmin or {}
-        for name, values in [("sfreq", sfreq), ("tmin", tmin)]:
-            for m, value in values.items():
-                if m not in shapes:
-                    raise ValueError(
-                        f"{name} has the key {m!r}, which is not a modality; use some of "
-                        f"{list(shapes)}."
-                    )
-                low = 0.0 if name == "sfreq" else -np.inf
-                number = isinstance(value, Real) and not isinstance(value, bool)
-                if not number or not low < value < np.inf:
-                    raise ValueError(
-                        f"{name}[{m!r}] must be a finite number{' > 0' if low == 0 else ''} "
-                        f"(Hz for sfreq, seconds for tmin), got {value!r}."
-                    )
-        kinds = {m: k for m, k in self._target_kinds(shapes).items() if m in sfreq}
-        eeg = next((m for m, k in kinds.items() if k == "eeg"), None)
-        nirs = next((m for m, k in kinds.items() if k == "nirs"), None)
-        if eeg is None or nirs is None:
-            return None
-        timing = {
-            "eeg_sfreq": float(sfreq[eeg]),
-            "nirs_sfreq": float(sfreq[nirs]),
-            "eeg_tmin": float(tmin.get(eeg, 0.0)),
-            "nirs_tmin": float(tmin.get(nirs, 0.0)),
-        }
-        return {"eeg": eeg, "nirs": nirs, "timing": timing}
+    def _check_priors(self, shapes):
+        return check_priors(
+            self.priors, shapes, sfreq=self.sfreq, tmin=self.tmin, ch_names=self.ch_names
+        )
 
     def _encode_labels(self, y, n):
         if not self.supervised:
@@ -371,8 +356,11 @@ class PIDDecomposer(DeepDecomposer):
         modalities = list(data)
         sizes = self._block_sizes(modalities)
         y_enc = self._encode_labels(y, n_trials(data))
-        targets = self._target_kinds(signature(data))
-        coupling = self._coupling(signature(data))
+        self.priors_ = self._check_priors(signature(data))
+        # the size of each prior's output, from the first trials
+        first = prior_targets(self.priors_, {m: x[:2] for m, x in data.items()})
+        targets = {m: first[f"target_{m}"].shape[1] for m in modalities if f"target_{m}" in first}
+        coupling = first["coupling_profile"].shape[1:] if "coupling_profile" in first else None
         params = {
             "module": PIDNetwork,
             "module__shapes": signature(data),
@@ -392,25 +380,15 @@ class PIDDecomposer(DeepDecomposer):
             "critic_lr": _CRITIC_LR_FACTOR * self.lr,
         }
         terms = ["redundant", "unique", "synergy", "mi_unique", "mi_synergy", "decorrelation"]
-        if targets or coupling:
+        if self.priors_:
             terms.append("auxiliary")
         if self.supervised:
             terms.append("supervised")
         return params, terms, y_enc
 
     def _extra_inputs(self, scaled, groups):
-        # targets of the clean trials, computed once (the augmenter leaves these keys alone)
-        shapes = {m: x.shape[1:] for m, x in scaled.items()}
-        kinds = self._target_kinds(shapes)
-        extra = {f"target_{m}": compute_target(kind, scaled[m]) for m, kind in kinds.items()}
-        coupling = self._coupling(shapes)
-        if coupling is not None:
-            eeg, nirs = scaled[coupling["eeg"]], scaled[coupling["nirs"]]
-            extra["target_synergy"] = compute_coupling_delay(eeg, nirs, coupling["timing"], groups)
-            # the profile of the clean trials, computed once (it has no gradient): both
-            # views share it, and training does not pay for it at every step
-            extra["coupling_profile"] = compute_coupling_profile(eeg, nirs, coupling["timing"])
-        return extra
+        # computed once on the clean trials (the augmenter leaves these keys alone)
+        return prior_targets(self.priors_, scaled, groups)
 
     def _fitted_blocks(self):
         self.n_components_ = self._block_sizes(self.modalities_)
@@ -418,6 +396,13 @@ class PIDDecomposer(DeepDecomposer):
 
     def _embed_batch(self, module, batch):
         # every R_m apart (the readout combines them), then U_<m>..., S; unit rows
+        prior = self.priors_.get("coupling_delay")
+        if prior is not None:
+            profile = coupling_profile(prior, {m: x.cpu().numpy() for m, x in batch.items()})
+            batch = {
+                **batch,
+                "coupling_profile": torch.as_tensor(profile).to(next(iter(batch.values()))),
+            }
         out = module(**batch)
         blocks = module.blocks(out)
         parts = [F.normalize(out[f"R_{m}"], dim=1) for m in module.modalities]

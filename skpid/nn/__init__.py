@@ -13,15 +13,6 @@ from ._encoders import (
 from ._fusion import TokenFusion
 from ._heads import BatchCentering, GaussianCritic, ProjectionHead, SeparableCritic
 from ._network import PIDNetwork
-from ._targets import (
-    compute_coupling_delay,
-    compute_coupling_profile,
-    compute_target,
-    coupling_delay,
-    coupling_profile,
-    haemodynamic_amplitude,
-    peak_band_power,
-)
 
 __all__ = [
     "BatchCentering",
@@ -35,14 +26,7 @@ __all__ = [
     "SeparableCritic",
     "TemporalConvEncoder",
     "TokenFusion",
-    "compute_coupling_delay",
-    "compute_coupling_profile",
-    "compute_target",
-    "coupling_delay",
-    "coupling_profile",
-    "haemodynamic_amplitude",
     "make_encoder",
     "modality_kind",
-    "peak_band_power",
     "token_summary",
 ]

@@ -7,7 +7,6 @@ from torch import nn
 from ._encoders import ModalityEncoder
 from ._fusion import TokenFusion
 from ._heads import ProjectionHead
-from ._targets import TARGETS, coupling_profile
 
 __all__ = ["PIDNetwork"]
 
@@ -47,22 +46,19 @@ class PIDNetwork(nn.Module):
         Transformer layers of the fusion.
     n_classes : int, default=0
         When > 0, a linear classifier on the concatenated blocks (supervised mode).
-    targets : dict of str to str or None, default=None
-        Modality name to a kind of physiological auxiliary target (a key of
-        :data:`skpid.nn._targets.TARGETS`). For each, the forward pass computes the target
-        from the input (``T_<m>``, no gradient; or takes it from ``X["target_<m>"]``) and
-        a linear prediction of it from the normalised unique block (``A_<m>``). In
-        evaluation mode both are left out unless ``X["target_<m>"]`` is given.
-    coupling : dict or None, default=None
-        ``{"eeg": name, "nirs": name, "timing": {...}}`` (``timing``: the keyword
-        arguments ``eeg_sfreq``, ``nirs_sfreq``, ``eeg_tmin``, ``nirs_tmin`` of
-        :func:`skpid.nn.coupling_profile`): the fusion adds, through a small perceptron,
-        the neurovascular coupling profile of the two modalities (evidence for each
-        delay from the neural event to the haemodynamic onset, computed without
-        gradient; or taken from ``X["coupling_profile"]``, e.g. computed once on the
-        clean trials), and a linear prediction ``A_synergy`` from the normalised synergy
-        block of ``X["target_synergy"]`` ``(batch, 1)`` (e.g. the coupling delay) is
-        returned with it as ``T_synergy`` when that target is given.
+    targets : dict of str to int or None, default=None
+        Modality name to the number of features of a physiological target of its
+        unique block (an opt-in prior of
+        :class:`~skpid.decomposition.PIDDecomposer`). When ``X["target_<m>"]`` is given,
+        the forward pass returns it as ``T_<m>`` with a linear prediction ``A_<m>`` from
+        the normalised unique block. The network computes no target itself.
+    coupling : tuple of int or None, default=None
+        Shape ``(n_rows, n_lags)`` of a neurovascular coupling profile (see
+        :func:`skpid.physiology.coupling_profile`) that the fusion adds, through a small
+        perceptron: ``X["coupling_profile"]`` is then required. When
+        ``X["target_synergy"]`` ``(batch, 1)`` is given (e.g. the coupling delay), a
+        linear prediction ``A_synergy`` of it from the normalised synergy block is
+        returned with it as ``T_synergy``.
 
     Shapes
     ------
@@ -110,22 +106,16 @@ class PIDNetwork(nn.Module):
         n_out += sum(n_components[f"U_{m}"] for m in self.modalities)
         self.classifier = nn.Linear(n_out, n_classes) if n_classes > 0 else None
         self.targets = dict(targets or {})
-        self.predictors = nn.ModuleDict()
-        for name, kind in self.targets.items():
-            with torch.no_grad():
-                n_target = TARGETS[kind](torch.randn(2, *shapes[name])).shape[1]
-            self.predictors[name] = nn.Linear(n_components[f"U_{name}"], n_target)
-        self.coupling = dict(coupling) if coupling else None
+        self.predictors = nn.ModuleDict(
+            {m: nn.Linear(n_components[f"U_{m}"], int(k)) for m, k in self.targets.items()}
+        )
+        self.coupling = tuple(coupling) if coupling else None
         if self.coupling is not None:
-            with torch.no_grad():
-                probe = self._profile(
-                    {m: torch.zeros(1, *shapes[self.coupling[m]]) for m in ("eeg", "nirs")},
-                    names=False,
-                )
+            n_profile = int(torch.Size(self.coupling).numel())
             self.coupling_mlp = nn.Sequential(
                 nn.Flatten(),
-                nn.LayerNorm(probe[0].numel()),
-                nn.Linear(probe[0].numel(), d_model),
+                nn.LayerNorm(n_profile),
+                nn.Linear(n_profile, d_model),
                 nn.GELU(),
                 nn.Linear(d_model, d_model),
             )
@@ -143,14 +133,17 @@ class PIDNetwork(nn.Module):
                 # the heads alone, for the penalties that keep each block off the others
                 out[f"R_{name}_head"] = self.redundant[i](h.detach())
                 out[f"U_{name}_head"] = self.unique[i](h.detach())
-            # in evaluation (transform) the targets are skipped unless given: they cost time
-            if name in self.targets and (self.training or f"target_{name}" in X):
-                out[f"T_{name}"] = self.target(name, X)
+            if name in self.targets and f"target_{name}" in X:
+                out[f"T_{name}"] = X[f"target_{name}"]
                 out[f"A_{name}"] = self.predictors[name](_sphere(out[f"U_{name}"]))
         fused = self.fusion(tokens)
         if self.coupling is not None:
-            profile = X.get("coupling_profile")
-            fused = fused + self.coupling_mlp(self._profile(X) if profile is None else profile)
+            if "coupling_profile" not in X:
+                raise ValueError(
+                    "This network fuses a coupling profile: pass X['coupling_profile'] of "
+                    f"shape (batch, {self.coupling[0]}, {self.coupling[1]})."
+                )
+            fused = fused + self.coupling_mlp(X["coupling_profile"])
         out["S"] = self.synergy(fused)
         if self.coupling is not None and "target_synergy" in X:
             out["T_synergy"] = X["target_synergy"]
@@ -158,22 +151,6 @@ class PIDNetwork(nn.Module):
         if self.classifier is not None:
             out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
         return out
-
-    def _profile(self, X, names=True):
-        """Coupling profile ``(batch, n_scales + 1, n_lags)`` of the EEG and fNIRS inputs."""
-        eeg, nirs = (X[self.coupling[m]] if names else X[m] for m in ("eeg", "nirs"))
-        with torch.no_grad():
-            return coupling_profile(eeg, nirs, **self.coupling["timing"])
-
-    def target(self, name, X):
-        """Auxiliary target of modality ``name``: ``X["target_<name>"]`` when given
-        (precomputed on the clean trials, cheaper than on every view), else computed from
-        ``X[name]``; no gradient."""
-        given = X.get(f"target_{name}")
-        if given is not None:
-            return given
-        with torch.no_grad():
-            return TARGETS[self.targets[name]](X[name])
 
     def blocks(self, out):
         """The PID blocks from a ``forward`` output, each row on the unit sphere.
