@@ -23,8 +23,8 @@ DEFAULT_LOSS_WEIGHTS = {
     "decorrelation": 1.0,
     "supervised": 1.0,
     # the targets are a few standardised numbers, whose squared error is small next to
-    # the InfoNCE terms (log batch size at chance); 15 lets them shape the unique blocks
-    # (on the simulator, U_eeg recovery 0.5-0.7 at 5, 0.8-0.88 at 15)
+    # the InfoNCE terms (log batch size at chance); a large weight lets them shape the
+    # unique blocks
     "auxiliary": 15.0,
 }
 
@@ -54,8 +54,7 @@ class PIDObjective(nn.Module):
       the negatives weighted towards trials whose other modalities' ``R_n`` resemble the
       anchor's (conditional InfoNCE, see :func:`skpid.losses.info_nce`): telling trials
       apart by what other modalities also carry does not lower it, so ``U_m`` has no
-      reason to encode it (simulator, 3 seeds: probe of the hemisphere on ``U_fnirs``
-      0.33-0.41 with the plain InfoNCE, -0.05-0.19 with this one).
+      reason to encode it.
     - ``synergy``: InfoNCE between the fused ``S(a)`` and ``S(b)`` (as CoMM).
     - ``mi_unique``: CLUB estimate of I(U_m; H_{-m}), H_{-m} the representations of all
       other modalities (detached), so ``U_m`` drops what other modalities also carry.
@@ -70,8 +69,8 @@ class PIDObjective(nn.Module):
       :meth:`_decorrelation`) and ``U_m`` is taken from its head as for ``mi_unique``.
       With physiological targets, also between every ``R_n`` (from its head) and each
       target ``T_m``: the targets measure what one modality alone carries.
-    - ``auxiliary`` (only for modalities with physiological targets, see
-      :mod:`skpid.nn._targets`): mean squared error of the linear prediction ``A_m`` from
+    - ``auxiliary`` (only with opt-in physiological priors, see
+      :mod:`skpid.decomposition._priors`): mean squared error of the linear prediction ``A_m`` from
       ``U_m`` of the target ``T_m`` computed from the input, standardised over the batch;
       it anchors ``U_m`` on a physiological quantity that the contrastive terms alone
       may trade for trial-identifying detail. With a synergy target (``T_synergy``,
@@ -165,10 +164,9 @@ class PIDObjective(nn.Module):
         should agree). Each ``R_n`` (from its head, on the detached representation) is
         also paired with every auxiliary target ``T_m`` (fixed): a target is unique to
         its modality by construction (burst band power, haemodynamic amplitude), and
-        without this pair the redundancy head of fNIRS carried the haemodynamic amplitude
-        along with the hemisphere, which the linear readout then passed to the ``R``
-        block (simulator, 2 seeds: probe of ``U_fnirs`` on ``R`` 0.31-0.32; with the
-        pair 0.18-0.24).
+        without this pair a redundancy head can carry its modality's target along with
+        what the modalities share, which the linear readout then passes to the ``R``
+        block.
         """
         levels = [[f"R_{m}" for m in self.modalities], [f"U_{m}" for m in self.modalities]]
         levels.append(["S"])

@@ -152,10 +152,7 @@ class FilterBankEncoder(nn.Module):
         Token size.
     n_tokens : int, default=8
     n_spatial : int, default=16
-        Spatial filters (at most ``n_channels``). On the simulator, PIDDecomposer with
-        its heads normalised over the batch recovers the hemisphere (R) at 1.0 with 8 or 16 (4
-        seeds each); with 8 its blocks leaked more (probe of U_eeg on R 0.18-0.28,
-        against 0.13-0.26 with 16) for about half the encoder's cost.
+        Spatial filters (at most ``n_channels``); 8 costs about half as much as 16.
     n_bands : int, default=8
         Band-pass filters per spatial filter.
 

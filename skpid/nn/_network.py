@@ -18,8 +18,7 @@ def _sphere(z):
 
 def _projection(d_model, size, norm="batch"):
     # normalised over the batch: the encoders' representations share a large offset over
-    # trials, on which the cross-modal InfoNCE of R stayed at chance for whole fits
-    # (simulator: R recovery 0.18 on 1 of 3 seeds; 1.0 on every seed with it)
+    # trials, on which the cross-modal InfoNCE of R could stay at chance for whole fits
     return ProjectionHead(d_model, size, d_model, norm=norm)
 
 
@@ -97,8 +96,7 @@ class PIDNetwork(nn.Module):
             self.encoders.append(encoder)
             self.redundant.append(_projection(d_model, n_components["R"]))
             # centring only: with unit variance for every hidden unit, the within-modality
-            # InfoNCE spread U over trial-specific noise (simulator, 4 seeds: U_eeg
-            # 0.74-0.92, median 0.825; centred 0.81-0.88, median 0.865)
+            # InfoNCE tends to spread U over trial-specific noise
             self.unique.append(_projection(d_model, n_components[f"U_{name}"], norm="center"))
         self.fusion = TokenFusion(tokens_per_modality, d_model, n_layers=n_fusion_layers)
         self.synergy = _projection(d_model, n_components["S"])
