@@ -39,7 +39,7 @@ from skpid.datasets import (
     make_paired_xor,
 )
 from skpid.decomposition import CoMM, FactorCL, PIDDecomposer
-from skpid.decomposition._priors import PRIORS, check_priors, prior_targets
+from skpid.decomposition._priors import PRIORS, check_priors, prior_features
 from skpid.decomposition._training import apply_scaling, fit_scaling
 from skpid.features import BandPower, HemodynamicFeatures
 from skpid.model_selection._protocol import PROBES, transfer_recovery, within_recovery
@@ -134,11 +134,11 @@ def _pooled(x, n):
     return np.stack([x[..., a:b].mean(-1) for a, b in itertools.pairwise(edges)], -1)
 
 
-def _sources(parts):
-    """Blocks per modality and for all of them together, over concatenated features."""
+def _sources(parts, together="both"):
+    """Blocks per part and for all of them together, over concatenated features."""
     bounds = np.cumsum([0, *(p.shape[1] for p in parts.values())])
     blocks = {m: slice(int(bounds[i]), int(bounds[i + 1])) for i, m in enumerate(parts)}
-    blocks["both"] = slice(0, int(bounds[-1]))
+    blocks[together] = slice(0, int(bounds[-1]))
     return np.hstack(list(parts.values())), blocks
 
 
@@ -172,9 +172,9 @@ def _reference_features(task, train, test):
         _priors(task), {m: x.shape[1:] for m, x in task.X.items()}, **_prior_settings(task)
     )
     scaled = apply_scaling(task.X, fit_scaling(_subset(task.X, train)))
-    extra = prior_targets(priors, scaled, task.groups)
-    parts = {name.replace("target_", ""): v.reshape(len(v), -1) for name, v in extra.items()}
-    refs["prior features"] = _sources(parts)
+    features = prior_features(priors, scaled, task.groups)
+    parts = {name: v.reshape(len(v), -1) for name, v in features.items()}
+    refs["prior features"] = _sources(parts, together="all priors")
     return refs
 
 

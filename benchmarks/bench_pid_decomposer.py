@@ -1,46 +1,44 @@
-"""Benchmark of PIDDecomposer on the EEG + fNIRS simulator: recovery and speed.
+"""Benchmark of PIDDecomposer on skpid's EEG + fNIRS simulator: recovery and speed.
 
-Default simulated data, 10 subjects x 100 trials; the decomposer is fitted on 8 subjects
-(batches within subjects: ``fit(..., groups=subjects)``) with ``--repeats`` seeds and
-probed on the 2 others; the table is the median over seeds. Recovery matrix = blocks x
-factors of chance-normalised balanced accuracy of a logistic-regression probe trained on
-one block, 5-fold cross-validated over the held-out subjects' trials. Next to it the same
-matrix for the raw inputs and for the hand-built features (references), and for the true
-factors themselves, one-hot (the oracle: what a perfect decomposition scores, i.e. the
-floor of the off-diagonal entries set by chance correlations between the factors of the
-200 test trials).
+Protocol (as ``bench_generality.py``): simulated data, 10 subjects x 100 trials, data seed
+``--random-state`` (1 by default: seed 0 is the development seed on which settings were
+chosen; report figures from other seeds). Each decomposer is fitted on 8 subjects (with
+``groups``) with ``--repeats`` network seeds; a linear probe (standardised logistic
+regression) is trained on the 8 training subjects' blocks and scored on the 2 held-out
+subjects; tables are medians over seeds of the chance-normalised balanced accuracy. The
+probe cross-validated within the held-out subjects is printed next to it (not a transfer).
 
-The decomposer gets the sampling rates (``sfreq``), which switch on the neurovascular
-coupling profile and delay target of the synergy block.
+Rows: PIDDecomposer without priors (the default), with all physiological priors, the
+priors' own features alone (same probe), the raw inputs and hand-built features (per
+modality and both), and the true factors one-hot (the oracle: the floor that chance
+correlations between factors set on the off-diagonal entries).
 
-Targets (issue 3): diagonal R, U_eeg, U_fnirs >= 0.85 and S >= 0.6, every off-diagonal
-entry <= 0.15; fit on 1,000 trials <= 120 s and transform >= 2,000 trials/s on CPU
-(medians of ``--repeats`` runs).
+Targets (issue 18, no priors): diagonal >= 0.85 for R and U, S >= 0.5; off-diagonal
+<= 0.15. Speed: fit on 1,000 trials <= 120 s and transform >= 2,000 trials/s on CPU
+(medians of ``--repeats`` runs, default settings).
 
-Run: ``python benchmarks/bench_pid_decomposer.py [--repeats 3] [--device cpu]``
+Run: ``python benchmarks/bench_pid_decomposer.py [--repeats 3] [--device cpu]`` (alone).
 """
 
 import argparse
+import itertools
 import time
 
 import numpy as np
 import pandas as pd
 
-from skpid.datasets import eeg_features, fnirs_features, make_eeg_fnirs
+from skpid.datasets import make_eeg_fnirs
 from skpid.decomposition import PIDDecomposer
-from skpid.metrics import component_recovery
+from skpid.model_selection import eeg_features, fnirs_features
+from skpid.model_selection._protocol import transfer_recovery, within_recovery
 
 FACTORS = ["R", "U_eeg", "U_fnirs", "S"]
-TARGETS = {"R": 0.85, "U_eeg": 0.85, "U_fnirs": 0.85, "S": 0.6}
+TARGETS = {"R": 0.85, "U_eeg": 0.85, "U_fnirs": 0.85, "S": 0.5}
+PRIORS = ("band_power", "haemodynamic_amplitude", "coupling_delay")
 
 
 def _subset(X, idx):
     return {name: arr[idx] for name, arr in X.items()}
-
-
-def _recovery(Z, blocks, factors, random_state):
-    report = component_recovery(Z, factors[FACTORS], blocks=blocks, cv=5, random_state=random_state)
-    return report.scores
 
 
 def _check(scores):
@@ -58,11 +56,22 @@ def _check(scores):
     return "\n".join(lines) or "  all off-diagonal entries <= 0.15"
 
 
+def _print(title, table):
+    print(f"\n{title}")
+    print(table.round(3).to_string())
+
+
+def _concat(parts):
+    bounds = np.cumsum([0, *(p.shape[1] for p in parts.values())])
+    blocks = {n: slice(int(bounds[i]), int(bounds[i + 1])) for i, n in enumerate(parts)}
+    return np.hstack(list(parts.values())), blocks
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--random-state", type=int, default=1, help="data seed (0: dev)")
     parser.add_argument("--max-epochs", type=int, default=None)
     args = parser.parse_args()
     rs = args.random_state
@@ -70,72 +79,82 @@ def main():
     data = make_eeg_fnirs(n_subjects=10, n_trials=100, random_state=rs)
     train = np.flatnonzero(data.groups < 8)
     test = np.flatnonzero(data.groups >= 8)
-    factors_test = data.factors.iloc[test].reset_index(drop=True)
-    params = {
-        "random_state": rs,
-        "device": args.device,
-        "sfreq": {m: data.info[m]["sfreq"] for m in ("eeg", "fnirs")},
-    }
+    f_train = data.factors.iloc[train][FACTORS].reset_index(drop=True)
+    f_test = data.factors.iloc[test][FACTORS].reset_index(drop=True)
+    params = {"device": args.device}
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
+    priors = {
+        "priors": PRIORS,
+        "sfreq": {m: data.info[m]["sfreq"] for m in data.X},
+        "tmin": {m: data.info[m]["tmin"] for m in data.X},
+        "ch_names": {"fnirs": data.info["fnirs"]["ch_names"]},
+    }
+    variants = {"no priors (default)": {}, "with priors": priors}
+    X_train, X_test = _subset(data.X, train), _subset(data.X, test)
 
-    # Recovery: one fit per seed (network, augmentation and batches), same data.
-    matrices = []
-    for r in range(args.repeats):
-        dec = PIDDecomposer(**{**params, "random_state": rs + r})
-        t0 = time.perf_counter()
-        dec.fit(_subset(data.X, train), groups=data.groups[train])
-        print(
-            f"seed {rs + r}: fit on {len(train)} trials (8 subjects) in "
-            f"{time.perf_counter() - t0:.1f} s, {dec.n_epochs_} epochs"
+    for variant, extra in variants.items():
+        cross, within = [], []
+        for r in range(args.repeats):
+            dec = PIDDecomposer(**params, **extra, random_state=r)
+            t0 = time.perf_counter()
+            dec.fit(X_train, groups=data.groups[train])
+            print(
+                f"{variant}, seed {r}: fit on {len(train)} trials (8 subjects) in "
+                f"{time.perf_counter() - t0:.1f} s, {dec.n_epochs_} epochs"
+            )
+            Z_train, Z_test = dec.transform(X_train), dec.transform(X_test)
+            cross.append(transfer_recovery(Z_train, f_train, Z_test, f_test, dec.component_slices_))
+            within.append(within_recovery(Z_test, f_test, dec.component_slices_))
+        stacked = np.stack([m.to_numpy() for m in cross])
+        scores = pd.DataFrame(np.median(stacked, 0), index=cross[0].index, columns=FACTORS)
+        _print(f"PIDDecomposer, {variant}: cross-subject, median of {args.repeats} seeds", scores)
+        print("diagonal over seeds (min / median / max):")
+        for f in FACTORS:
+            d = stacked[:, FACTORS.index(f), FACTORS.index(f)]
+            print(f"  {f:8s} {d.min():.3f} / {np.median(d):.3f} / {d.max():.3f}")
+        print(_check(scores.loc[FACTORS, FACTORS]))
+        wstack = np.median(np.stack([m.to_numpy() for m in within]), 0)
+        _print(
+            f"PIDDecomposer, {variant}: within the held-out subjects (5-fold CV; not a transfer)",
+            pd.DataFrame(wstack, index=within[0].index, columns=FACTORS),
         )
-        Z = dec.transform(_subset(data.X, test))
-        matrices.append(_recovery(Z, dec.component_slices_, factors_test, rs))
-    stacked = np.stack([m.to_numpy() for m in matrices])
-    scores = pd.DataFrame(np.median(stacked, 0), index=matrices[0].index, columns=FACTORS)
-    print(
-        f"\nRecovery matrix, PIDDecomposer blocks, median of {args.repeats} seeds (probe on "
-        "the 2 held-out subjects)"
-    )
-    print(scores.round(3).to_string())
-    diag = pd.DataFrame(
-        {
-            "min": stacked.min(0).diagonal(),
-            "median": np.median(stacked, 0).diagonal(),
-            "max": stacked.max(0).diagonal(),
-        },
-        index=FACTORS,
-    )
-    print("diagonal over seeds")
-    print(diag.round(3).to_string())
-    print(_check(scores.loc[FACTORS, FACTORS]))
+        if extra:
+            Z, blocks = _concat(dec.prior_features(X_train, groups=data.groups[train]))
+            Zt, _ = _concat(dec.prior_features(X_test, groups=data.groups[test]))
+            _print(
+                "The priors' features alone, same probe, cross-subject",
+                transfer_recovery(Z, f_train, Zt, f_test, blocks),
+            )
 
-    # References: raw inputs (flattened) and hand-built features, per modality.
-    raw = {m: data.X[m][test].reshape(len(test), -1) for m in ("eeg", "fnirs")}
+    # References: raw inputs (averaged to 20 samples per channel) and hand-built features.
+    def pooled(x):
+        edges = np.linspace(0, x.shape[-1], 21).astype(int)
+        return np.stack([x[..., a:b].mean(-1) for a, b in itertools.pairwise(edges)], -1)
+
+    raw = {m: pooled(x).reshape(len(x), -1) for m, x in data.X.items()}
     hand = {
-        "eeg": eeg_features(data.X["eeg"][test], data.info["eeg"]["sfreq"]).to_numpy(),
-        "fnirs": fnirs_features(data.X["fnirs"][test], data.info["fnirs"]["sfreq"]).to_numpy(),
+        "eeg": eeg_features(data.X["eeg"], data.info["eeg"]["sfreq"]).to_numpy(),
+        "fnirs": fnirs_features(data.X["fnirs"], data.info["fnirs"]["sfreq"]).to_numpy(),
     }
     for title, feats in (("raw inputs", raw), ("hand-built features", hand)):
-        Zr = np.hstack([feats["eeg"], feats["fnirs"]])
-        n_eeg = feats["eeg"].shape[1]
-        blocks = {
-            "eeg": slice(0, n_eeg),
-            "fnirs": slice(n_eeg, Zr.shape[1]),
-            "both": slice(0, Zr.shape[1]),
-        }
-        print(f"\nReference: {title}")
-        print(_recovery(Zr, blocks, factors_test, rs).round(3).to_string())
-    onehot = [np.eye(factors_test[f].max() + 1)[factors_test[f]] for f in FACTORS]
-    bounds = np.cumsum([0] + [o.shape[1] for o in onehot])
-    blocks = {f: slice(bounds[i], bounds[i + 1]) for i, f in enumerate(FACTORS)}
-    print("\nReference: oracle (true factors, one-hot, as blocks)")
-    print(_recovery(np.hstack(onehot), blocks, factors_test, rs).round(3).to_string())
+        Z, blocks = _concat(feats)
+        blocks["both"] = slice(0, Z.shape[1])
+        _print(
+            f"Reference: {title}, cross-subject",
+            transfer_recovery(Z[train], f_train, Z[test], f_test, blocks),
+        )
+    onehot = {f: np.eye(data.factors[f].max() + 1)[data.factors[f]] for f in FACTORS}
+    Z, blocks = _concat(onehot)
+    _print(
+        "Reference: oracle (true factors, one-hot, as blocks), cross-subject",
+        transfer_recovery(Z[train], f_train, Z[test], f_test, blocks),
+    )
 
     # Speed on 1,000 trials: fit and transform, medians over repeats.
     fit_s, thr = [], []
     for r in range(args.repeats):
-        dec = PIDDecomposer(**{**params, "random_state": rs + r})
+        dec = PIDDecomposer(**params, random_state=r)
         t0 = time.perf_counter()
         dec.fit(data.X, groups=data.groups)
         fit_s.append(time.perf_counter() - t0)

@@ -14,8 +14,9 @@ from .._multimodal import n_trials, signature
 from ..nn import PIDNetwork
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
 from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
-from ._priors import check_priors, coupling_profile, prior_targets
+from ._priors import check_priors, coupling_profile, network_inputs, prior_features
 from ._readout import fit_lattice_readout, lattice_blocks
+from ._training import apply_scaling, check_groups
 
 __all__ = ["PIDDecomposer"]
 
@@ -358,7 +359,9 @@ class PIDDecomposer(DeepDecomposer):
         y_enc = self._encode_labels(y, n_trials(data))
         self.priors_ = self._check_priors(signature(data))
         # the size of each prior's output, from the first trials
-        first = prior_targets(self.priors_, {m: x[:2] for m, x in data.items()})
+        first = network_inputs(
+            self.priors_, prior_features(self.priors_, {m: x[:2] for m, x in data.items()})
+        )
         targets = {m: first[f"target_{m}"].shape[1] for m in modalities if f"target_{m}" in first}
         coupling = first["coupling_profile"].shape[1:] if "coupling_profile" in first else None
         params = {
@@ -388,7 +391,7 @@ class PIDDecomposer(DeepDecomposer):
 
     def _extra_inputs(self, scaled, groups):
         # computed once on the clean trials (the augmenter leaves these keys alone)
-        return prior_targets(self.priors_, scaled, groups)
+        return network_inputs(self.priors_, prior_features(self.priors_, scaled, groups))
 
     def _fitted_blocks(self):
         self.n_components_ = self._block_sizes(self.modalities_)
@@ -426,6 +429,33 @@ class PIDDecomposer(DeepDecomposer):
         maps = self.readout_ if self.orthogonalize else None
         blocks = lattice_blocks(self._raw_blocks(Z), self.modalities_, maps)
         return np.hstack(list(blocks.values()))
+
+    def prior_features(self, X, groups=None):
+        """The features of the fitted priors on ``X``, computed as in ``fit``.
+
+        Report these alone, with the same probe, next to the decomposer that uses them:
+        a decomposer that does no better than its own priors has learned nothing.
+
+        Parameters
+        ----------
+        X : dict or SliceDict of str to array-like, or array-like
+            Same modalities and trailing shapes as in ``fit``.
+        groups : array-like of shape (n_trials,) or None
+            Subject of every trial, for the coupling delay's response stretch (fitted per
+            group, without labels).
+
+        Returns
+        -------
+        features : dict of str to ndarray
+            One 2-D array ``(n_trials, n_features)`` per feature of the priors
+            (``"band_power"``, ``"haemodynamic_amplitude"``, ``"coupling_delay"``,
+            ``"coupling_profile"`` flattened); empty without priors.
+        """
+        check_is_fitted(self)
+        data = self._check_input(X, reset=False)
+        groups = check_groups(groups, n_trials(data))
+        features = prior_features(self.priors_, apply_scaling(data, self.scaling_), groups)
+        return {name: f.reshape(len(f), -1) for name, f in features.items()}
 
     def decompose(self, X):
         """Components of each trial, one array per block.

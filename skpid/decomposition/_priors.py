@@ -23,7 +23,14 @@ import numpy as np
 from .. import physiology
 from ..nn import modality_kind
 
-__all__ = ["PRIORS", "Prior", "check_priors", "coupling_profile", "prior_targets"]
+__all__ = [
+    "PRIORS",
+    "Prior",
+    "check_priors",
+    "coupling_profile",
+    "network_inputs",
+    "prior_features",
+]
 
 #: Settings of each prior and their defaults (see :func:`check_priors`).
 PRIORS = {
@@ -257,33 +264,34 @@ def coupling_profile(prior, data):
     return _batched(profile, len(x), x, z)
 
 
-def prior_targets(priors, data, groups=None):
-    """What the priors add to the training inputs, computed once on the clean trials.
+def prior_features(priors, data, groups=None):
+    """The features each prior computes, on every trial.
 
     Parameters
     ----------
     priors : dict of str to Prior
         From :func:`check_priors`.
     data : dict of str to ndarray
-        Standardised trials per modality.
+        Trials per modality (standardised, as the decomposer sees them).
     groups : ndarray of shape (n_trials,) or None
         Subject of every trial: the response's stretch of the coupling delay is fitted
-        per group (:func:`skpid.physiology.fit_hrf_stretch`).
+        per group (:func:`skpid.physiology.fit_hrf_stretch`), without labels.
 
     Returns
     -------
-    extra : dict of str to ndarray
-        ``target_<m>`` ``(n_trials, k)`` for the unique block of modality ``m``;
-        ``target_synergy`` ``(n_trials, 1)`` and ``coupling_profile`` with the coupling.
+    features : dict of str to ndarray
+        ``"band_power"`` ``(n_trials, n_bands)``, ``"haemodynamic_amplitude"``
+        ``(n_trials, 1)``, ``"coupling_delay"`` ``(n_trials, 1)`` and
+        ``"coupling_profile"`` ``(n_trials, n_rows, n_lags)``, for the priors given.
     """
-    extra = {}
+    out = {}
     if "band_power" in priors:
         p = priors["band_power"]
         m = p.modalities["eeg"]
         sfreq, tmin = p.timing[m]
         s = p.settings
         bands = s["bands"] or _default_bands(sfreq)
-        extra[f"target_{m}"] = _batched(
+        out["band_power"] = _batched(
             lambda x: physiology.event_related_power(
                 x, sfreq, bands, window=s["window"], tmin=tmin, direction=s["direction"]
             ),
@@ -294,7 +302,7 @@ def prior_targets(priors, data, groups=None):
         p = priors["haemodynamic_amplitude"]
         m = p.modalities["nirs"]
         hbo, hbr = p.pairs
-        extra[f"target_{m}"] = _batched(
+        out["haemodynamic_amplitude"] = _batched(
             lambda x: physiology.haemodynamic_amplitude(
                 x[:, hbo],
                 x[:, hbr],
@@ -325,6 +333,32 @@ def prior_targets(priors, data, groups=None):
                 x[rows],
                 z[rows],
             )
-        extra["target_synergy"] = delay
-        extra["coupling_profile"] = coupling_profile(p, data)
-    return extra
+        out["coupling_delay"] = delay
+        out["coupling_profile"] = coupling_profile(p, data)
+    return out
+
+
+def network_inputs(priors, features):
+    """The prior features under the keys :class:`skpid.nn.PIDNetwork` reads.
+
+    Parameters
+    ----------
+    priors : dict of str to Prior
+    features : dict of str to ndarray
+        From :func:`prior_features`.
+
+    Returns
+    -------
+    inputs : dict of str to ndarray
+        ``target_<m>`` for the unique block of modality ``m``; ``target_synergy`` and
+        ``coupling_profile`` with the coupling.
+    """
+    inputs = {}
+    for name in ("band_power", "haemodynamic_amplitude"):
+        if name in priors:
+            (m,) = priors[name].modalities.values()
+            inputs[f"target_{m}"] = features[name]
+    if "coupling_delay" in priors:
+        inputs["target_synergy"] = features["coupling_delay"]
+        inputs["coupling_profile"] = features["coupling_profile"]
+    return inputs
