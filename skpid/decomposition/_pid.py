@@ -129,7 +129,9 @@ class PIDDecomposer(DeepDecomposer):
           fNIRS epochs locked to the same trial onset (``tmin``), and a response of the
           ``model`` shape. Needs ``sfreq`` of both and ``ch_names`` of the fNIRS.
           Settings: ``eeg``, ``nirs``, ``model``, ``band``, ``delay_range``,
-          ``stretches``.
+          ``stretches``, ``direction`` (of the EEG event's power change: ``"both"`` by
+          default; ``"increase"`` for evoked bursts, ``"decrease"`` for
+          desynchronisation as in motor tasks).
 
         A prior that cannot be computed from the input raises a ``ValueError`` naming
         what is missing; none is switched off silently. The EEG and fNIRS modalities are

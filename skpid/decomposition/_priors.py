@@ -21,7 +21,6 @@ from numbers import Real
 import numpy as np
 
 from .. import physiology
-from ..nn import modality_kind
 
 __all__ = [
     "PRIORS",
@@ -43,6 +42,7 @@ PRIORS = {
         "band": (2.0, 15.0),
         "delay_range": (0.3, 3.0),
         "stretches": None,
+        "direction": "both",
     },
 }
 _ROLES = {
@@ -124,7 +124,7 @@ def _role(name, role, settings, shapes):
     key = "modality" if len(_ROLES[name]) == 1 else role
     chosen = settings[key]
     if chosen is None:
-        found = [m for m, shape in shapes.items() if modality_kind(m, shape) == role]
+        found = [m for m in shapes if role in m.lower()]
         if len(found) != 1:
             what = "no modality" if not found else f"several modalities ({found})"
             raise ValueError(
@@ -224,6 +224,19 @@ def _batched(fn, n, *arrays):
     return np.concatenate(parts).astype(np.float32)
 
 
+def _nirs_signal(prior, x, method="cbsi"):
+    """The haemodynamic signal of each pair, ``(n_trials, n_pairs, n_times)``.
+
+    On the decomposer's standardised channels HbO and HbR have unit spread over the
+    training trials, so CBSI's weight ``alpha = std(HbO) / std(HbR)`` is 1 [Cui et al.
+    2010] and each trial's signal does not depend on the other trials passed with it.
+    """
+    hbo, hbr = prior.pairs
+    if method == "hbo":
+        return x[:, hbo]
+    return 0.5 * (x[:, hbo] - x[:, hbr])
+
+
 def _coupling_args(prior):
     eeg, nirs = prior.modalities["eeg"], prior.modalities["nirs"]
     s = prior.settings
@@ -235,6 +248,7 @@ def _coupling_args(prior):
         model=s["model"],
         delay_range=tuple(s["delay_range"]),
         band=tuple(s["band"]),
+        direction=s["direction"],
     )
     return eeg, nirs, kwargs
 
@@ -253,12 +267,11 @@ def coupling_profile(prior, data):
     profile : ndarray of shape (n_trials, n_rows, n_lags), float32
     """
     eeg, nirs, kwargs = _coupling_args(prior)
-    hbo, hbr = prior.pairs
     x, z = np.asarray(data[eeg]), np.asarray(data[nirs])
 
     def profile(e, n):
         return physiology.coupling_profile(
-            e, n[:, hbo], n[:, hbr], stretches=prior.settings["stretches"], **kwargs
+            e, _nirs_signal(prior, n), None, stretches=prior.settings["stretches"], **kwargs
         )
 
     return _batched(profile, len(x), x, z)
@@ -301,13 +314,16 @@ def prior_features(priors, data, groups=None):
     if "haemodynamic_amplitude" in priors:
         p = priors["haemodynamic_amplitude"]
         m = p.modalities["nirs"]
-        hbo, hbr = p.pairs
+        if p.settings["method"] not in ("cbsi", "hbo"):
+            raise ValueError(
+                f"haemodynamic_amplitude's method must be 'cbsi' or 'hbo', got "
+                f"{p.settings['method']!r}."
+            )
         out["haemodynamic_amplitude"] = _batched(
             lambda x: physiology.haemodynamic_amplitude(
-                x[:, hbo],
-                x[:, hbr],
-                p.timing[m][0],
-                method=p.settings["method"],
+                _nirs_signal(p, x, p.settings["method"]),
+                sfreq=p.timing[m][0],
+                method="hbo",
                 smooth=p.settings["smooth"],
             )[:, None],
             len(data[m]),
@@ -316,18 +332,25 @@ def prior_features(priors, data, groups=None):
     if "coupling_delay" in priors:
         p = priors["coupling_delay"]
         eeg, nirs, kwargs = _coupling_args(p)
-        hbo, hbr = p.pairs
         x, z = data[eeg], data[nirs]
+        eeg_t0 = kwargs["eeg_tmin"]
         groups = np.zeros(len(x)) if groups is None else np.asarray(groups)
         delay = np.empty((len(x), 1), dtype=np.float32)
         for g in np.unique(groups):
             rows = np.flatnonzero(groups == g)
             stretch = physiology.fit_hrf_stretch(
-                z[rows][:, hbo], z[rows][:, hbr], stretches=p.settings["stretches"], **kwargs
+                _nirs_signal(p, z[rows]),
+                None,
+                nirs_sfreq=kwargs["nirs_sfreq"],
+                nirs_tmin=kwargs["nirs_tmin"],
+                eeg_span=(eeg_t0, eeg_t0 + (x.shape[-1] - 1) / kwargs["eeg_sfreq"]),
+                model=kwargs["model"],
+                stretches=p.settings["stretches"],
+                delay_range=kwargs["delay_range"],
             )
             delay[rows, 0] = _batched(
                 lambda e, n, s=stretch: physiology.coupling_delay(
-                    e, n[:, hbo], n[:, hbr], stretch=s, **kwargs
+                    e, _nirs_signal(p, n), None, stretch=s, **kwargs
                 ),
                 len(rows),
                 x[rows],

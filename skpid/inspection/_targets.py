@@ -12,14 +12,13 @@ import mne
 import numpy as np
 import pandas as pd
 
+from .. import physiology
 from .._multimodal import check_multimodal
-from ..datasets._eeg_fnirs import canonical_hrf
-from ..features import DEFAULT_BANDS, band_envelope, band_power, hemodynamic_features
+from ..features import DEFAULT_BANDS, band_power, hemodynamic_features
 
 __all__ = ["channel_features", "modality_meta", "physiological_targets"]
 
-_ENVELOPE_SFREQ = 20.0  # Hz; time resolution of the EEG event time (50 ms)
-_HRF_PEAK = 5.0  # s, time to peak of the canonical HRF (Glover 1999)
+_EVENT_STEP = 0.05  # s, time resolution of the EEG event time
 
 
 def modality_meta(info, name):
@@ -111,12 +110,13 @@ def _picks(ch_names, ch_types, wanted, kinds, what):
     return idx
 
 
-def eeg_event_time(eeg, sfreq, tmin=0.0, band=(1.0, 45.0)):
-    """Time (s) of the largest power transient of each trial: argmax of the band envelope.
+def eeg_event_time(eeg, sfreq, tmin=0.0, band=(1.0, 45.0), *, window=0.25):
+    """Time (s) of the largest event-related power increase of each trial.
 
-    The Hilbert power in ``band`` is averaged over channels at 20 Hz (50-ms bins, see
-    :func:`skpid.features.band_envelope`); the first and last bin, where filtering has
-    edge effects, are left out.
+    The argmax over time of :func:`skpid.physiology.eeg_event_evidence` (direction
+    ``"increase"``): the ``band`` power of each channel, averaged over ``window`` s, as a
+    log ratio to its median over the trial, at its largest over channels, every 0.05 s;
+    the ends of the epoch, where filtering has edge effects, are left out.
 
     Parameters
     ----------
@@ -125,29 +125,29 @@ def eeg_event_time(eeg, sfreq, tmin=0.0, band=(1.0, 45.0)):
     tmin : float
         Time of the first sample (s).
     band : (float, float)
+    window : float, default=0.25
+        Power window (s).
 
     Returns
     -------
     times : ndarray of shape (n_trials,)
-        Centre of the bin of the largest power, in seconds on the epoch's time axis.
+        Seconds on the epoch's time axis.
     """
-    out_sfreq = min(_ENVELOPE_SFREQ, sfreq)
-    env = band_envelope(eeg, sfreq, {"event": band}, out_sfreq=out_sfreq).mean(axis=1)
-    if env.shape[-1] < 3:
-        raise ValueError("EEG epochs are too short (< 3 envelope bins) to time an event.")
-    peak = 1 + np.argmax(env[:, 1:-1], axis=1)
-    return tmin + (peak + 0.5) / out_sfreq
+    evidence, times = physiology.eeg_event_evidence(
+        eeg, sfreq, band=band, tmin=tmin, step=_EVENT_STEP, window=window, direction="increase"
+    )
+    return times[np.argmax(evidence, axis=1)]
 
 
 def hemodynamic_onsets(hbo, sfreq, tmin=0.0, onset_range=None):
     """Onset and amplitude of the haemodynamic response by a matched canonical HRF.
 
     For each candidate onset ``o`` (a grid of one sample), each trial's HbO time course is
-    fitted by least squares with an intercept, a linear drift and the canonical
-    double-gamma HRF starting at ``o`` (Glover, NeuroImage 9:416-429, 1999; the same
+    fitted by least squares with an intercept, a linear drift and SPM's canonical
+    double-gamma response starting at ``o`` (:func:`skpid.physiology.spm_hrf`; the same
     regressor as a GLM with an unknown event time). The onset with the smallest residual
     among those with a positive response is kept (the smallest residual overall when no
-    onset gives one).
+    onset gives one); see :func:`skpid.physiology.haemodynamic_onset_evidence`.
 
     Parameters
     ----------
@@ -157,8 +157,8 @@ def hemodynamic_onsets(hbo, sfreq, tmin=0.0, onset_range=None):
     tmin : float
         Time of the first sample (s).
     onset_range : (float, float) or None
-        Onsets considered, in seconds; None: from ``tmin`` to 5 s (the canonical time to
-        peak) before the end of the epoch.
+        Onsets considered, in seconds; None: from ``tmin`` to the canonical time to peak
+        (about 5 s) before the end of the epoch.
 
     Returns
     -------
@@ -168,37 +168,37 @@ def hemodynamic_onsets(hbo, sfreq, tmin=0.0, onset_range=None):
         Pseudo-inverse of the design matrix of each trial's onset, ``(3, n_times)``, to
         fit other signals (HbR) at the same onset; the last row gives the HRF amplitude.
     """
+    hbo = np.asarray(hbo, dtype=float)
     n_times = hbo.shape[-1]
     t = tmin + np.arange(n_times) / sfreq
+    peak = physiology.hrf_peak_time("spm")
     if onset_range is None:
-        onset_range = (tmin, t[-1] - _HRF_PEAK)
+        onset_range = (tmin, t[-1] - peak)
     lo, hi = (float(v) for v in onset_range)
     if not lo <= hi:
         raise ValueError(
             f"onset_range=({lo:g}, {hi:g}) s is empty. fNIRS epochs must last more than "
-            f"{_HRF_PEAK:g} s (the time to peak of the response) for the default range; pass "
+            f"{peak:.1f} s (the time to peak of the response) for the default range; pass "
             "longer epochs or an onset_range with start <= stop."
         )
     onsets = np.arange(lo, hi + 0.5 / sfreq, 1.0 / sfreq)
-    best_sse = np.full(len(hbo), np.inf)
-    best_any = np.full(len(hbo), np.inf)
-    chosen = np.zeros(len(hbo), dtype=int)
-    chosen_any = np.zeros(len(hbo), dtype=int)
-    pinvs = []
-    for k, onset in enumerate(onsets):
-        design = np.stack(
-            [np.ones(n_times), (t - t.mean()) / (t[-1] - t[0]), canonical_hrf(t - onset)], 1
-        )
-        pinv = np.linalg.pinv(design)
-        pinvs.append(pinv)
-        coef = hbo @ pinv.T
-        sse = np.sum((hbo - coef @ design.T) ** 2, axis=1)
-        better = (sse < best_sse) & (coef[:, 2] > 0)
-        best_sse[better], chosen[better] = sse[better], k
-        better = sse < best_any
-        best_any[better], chosen_any[better] = sse[better], k
-    chosen = np.where(np.isfinite(best_sse), chosen, chosen_any)
-    return onsets[chosen], [pinvs[k] for k in chosen]
+
+    def evidence(polarity):
+        return physiology.haemodynamic_onset_evidence(
+            hbo, sfreq, tmin=tmin, onsets=onsets, drift=True, polarity=polarity
+        )[:, 0]
+
+    positive = evidence("positive")
+    chosen = np.argmax(positive, axis=1)
+    none = positive.max(axis=1) <= 0
+    if none.any():
+        chosen[none] = np.argmax(evidence("any")[none], axis=1)
+    drift = (t - t.mean()) / (t[-1] - t[0])
+    pinvs = [
+        np.linalg.pinv(np.stack([np.ones(n_times), drift, physiology.spm_hrf(t - o)], 1))
+        for o in onsets[chosen]
+    ]
+    return onsets[chosen], pinvs
 
 
 def physiological_targets(
