@@ -430,6 +430,33 @@ def test_coupling_delay_from_desynchronisation(eeg_sfreq):
     np.testing.assert_allclose(found, delays - 0.2, atol=0.15)
 
 
+@pytest.mark.parametrize("eeg_sfreq", RATES)
+def test_coupling_delay_ignores_a_burst_at_the_far_end(eeg_sfreq):
+    # A strong burst at the very end of the epoch, when the true event lies early: a
+    # band-pass that treats the epoch as periodic (a plain FFT) wraps that burst onto the
+    # first steps, which lie in the search window of an early response, and the delay
+    # jumps to the longest lags. The mirror extension keeps the burst where it is.
+    rng = np.random.default_rng(7)
+    delays = np.tile([0.8, 1.6], 3)
+    event = rng.uniform(0.9, 1.3, len(delays))
+    t = np.arange(int(10 * eeg_sfreq)) / eeg_sfreq
+    eeg = 0.3 * rng.standard_normal((len(delays), 4, len(t)))
+
+    def burst(at, amplitude):
+        tau = t[None] - np.asarray(at, dtype=float)[:, None]
+        return amplitude * np.sin(2 * np.pi * 10 * tau) * np.exp(-(tau**2) / (2 * 0.15**2))
+
+    eeg[:, 0] += burst(event, 0.7)
+    eeg[:, 1] += burst(np.full(len(delays), t[-1] - 0.04), 3.0)
+    hbo, hbr = _responses(10.0, event + delays, seed=8, noise=0.06)
+    timing = dict(eeg_sfreq=eeg_sfreq, nirs_sfreq=10.0, direction="increase")
+    np.testing.assert_allclose(coupling_delay(eeg, hbo, hbr, **timing), delays, atol=0.15)
+    evidence, times = eeg_event_evidence(eeg, eeg_sfreq, direction="increase")
+    early = evidence[:, times < 0.5].max(1)
+    at_event = evidence[:, (times > 0.8) & (times < 1.5)].max(1)
+    assert np.all(early < 0.5 * at_event)
+
+
 def test_coupling_profile_rows_and_stretch():
     delays = np.full(4, 1.5)
     slow = _coupled(delays, 100.0, seed=2, stretch=1.2)
