@@ -139,8 +139,9 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
     ------
     ValueError
         With a message naming the problem and its fix: unequal trial counts, non-numeric
-        or non-finite values, wrong number of dimensions, too few trials or modalities,
-        or modalities/shapes that differ from ``reference``.
+        or non-finite values, wrong number of dimensions, an empty channel/time/feature
+        axis, too few trials or modalities, or modalities/shapes that differ from
+        ``reference``.
     """
     if isinstance(X, Mapping):
         if modalities is not None:
@@ -171,6 +172,11 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
                 "arrays."
             )
         data = {name: arr[:, idx] for name, idx in _split_spec(modalities, arr.shape[1]).items()}
+        if not data:
+            raise ValueError(
+                f"modalities={modalities!r} selects no modality from X of shape {arr.shape}; "
+                "name at least one block of channels/columns."
+            )
 
     for name, arr in data.items():
         if arr.ndim not in (2, 3):
@@ -178,6 +184,15 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
                 f"Modality {name!r} has shape {arr.shape}; expected (n_trials, n_features) "
                 "or (n_trials, n_channels, n_times). Add a trailing axis for a single "
                 "channel (x[:, None, :]) or reshape your features to 2-D."
+            )
+        empty = [ax for ax in range(1, arr.ndim) if arr.shape[ax] == 0]
+        if empty:
+            axes = ["channels", "times"] if arr.ndim == 3 else ["features"]
+            raise ValueError(
+                f"Modality {name!r} has shape {arr.shape}: its "
+                f"{' and '.join(axes[ax - 1] for ax in empty)} axis is empty. Every modality "
+                "needs at least one channel (feature) and one time sample; drop the modality "
+                "or check how it was selected."
             )
         if not np.all(np.isfinite(arr)):
             n_bad = int(np.sum(~np.isfinite(arr)))

@@ -24,6 +24,7 @@ References
    3(1):010401, 2016 (variable haemodynamic latency and amplitude across trials).
 """
 
+import inspect
 from collections.abc import Mapping
 from functools import partial
 
@@ -369,12 +370,39 @@ def _resolve_one(modality, item):
                 f"Unknown augmentation {name!r} for modality {modality!r}; choose from "
                 f"{sorted(AUGMENTATIONS)} or pass a callable f(x, *, generator)."
             )
+        fn = AUGMENTATIONS[name]
+        accepted = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "generator"
+        ]
+        unknown = [k for k in params if k not in accepted]
+        if unknown:
+            raise ValueError(
+                f"Augmentation {name!r} of modality {modality!r} has no parameter(s) "
+                f"{unknown}; it accepts {accepted}."
+            )
         # a partial (not a closure) so that fitted estimators can be pickled
-        return partial(AUGMENTATIONS[name], **params)
+        return partial(fn, **params)
     raise TypeError(
         f"Augmentation {item!r} of modality {modality!r} must be a name, a (name, params) "
         "pair or a callable f(x, *, generator) -> tensor."
     )
+
+
+def _trial_run(modality, pipeline, shape):
+    """Run a pipeline on two zero trials, so that bad parameters fail when it is built."""
+    x = torch.zeros((2, *shape))
+    generator = torch.Generator().manual_seed(0)
+    for fn in pipeline:
+        label = getattr(getattr(fn, "func", fn), "__name__", repr(fn))
+        try:
+            x = fn(x, generator=generator)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(
+                f"Augmentation {label!r} of modality {modality!r} fails on a batch of shape "
+                f"{tuple(x.shape)}: {exc}. Fix its parameters."
+            ) from exc
 
 
 class Augmenter:
@@ -419,6 +447,7 @@ class Augmenter:
             if isinstance(spec, (str, tuple)) or callable(spec):
                 spec = [spec]
             self.pipelines[name] = [_resolve_one(name, item) for item in spec]
+            _trial_run(name, self.pipelines[name], shape)
 
     def __call__(self, batch, generator):
         """Return an augmented copy of ``batch`` (dict of str to tensor)."""

@@ -12,9 +12,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from pandas import isna as pd_isna
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.dataset import Dataset
@@ -34,6 +36,7 @@ from ._training import (
 )
 
 MIN_TRIALS = 4
+MIN_BLOCK_SIZE = 2  # columns per dict-given block (PIDDecomposer and HCL normalise blocks)
 N_HEADS = 4  # attention heads of the fusions; hidden_size must be a multiple
 
 #: Parameter constraints common to every deep decomposer.
@@ -68,10 +71,96 @@ def check_loss_weights(loss_weights, defaults):
 
 
 def check_block_size(name, size):
-    """Check one entry of an ``n_components`` dict; return it as an int."""
-    if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"n_components[{name!r}] must be a positive int, got {size!r}.")
+    """Check one entry of an ``n_components`` dict; return it as an int >= 2."""
+    if not isinstance(size, Integral) or isinstance(size, bool) or size < MIN_BLOCK_SIZE:
+        raise ValueError(
+            f"n_components[{name!r}] must be an int >= {MIN_BLOCK_SIZE}, got {size!r}: the "
+            "contrastive heads L2-normalise each block, so a 1-wide block is always +-1 and "
+            "carries nothing."
+        )
     return int(size)
+
+
+def check_n_components(n_components, min_size=1):
+    """Check an int ``n_components`` parameter (dict entries go through check_block_size).
+
+    ``True`` is refused rather than read as 1. Estimators whose heads L2-normalise each
+    block pass ``min_size=2``: a block of one column would be a constant +-1.
+
+    Raises
+    ------
+    ValueError
+        A bool, a non-int, or a size below ``min_size``.
+    """
+    if isinstance(n_components, Mapping):
+        return
+    if (
+        not isinstance(n_components, Integral)
+        or isinstance(n_components, bool)
+        or n_components < min_size
+    ):
+        why = (
+            ": the heads L2-normalise each block, so a 1-wide block is always +-1 and "
+            "carries nothing"
+            if min_size > 1
+            else ""
+        )
+        raise ValueError(
+            f"n_components={n_components!r} must be an int >= {min_size} (or a dict of "
+            f"block sizes){why}."
+        )
+
+
+def check_class_labels(y, n_trials):
+    """Check that ``y`` holds one class label per trial, refusing continuous or NaN targets.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_trials,)
+        Class labels (int, str, bool, or floats with integral values).
+    n_trials : int
+        Number of trials in ``X``.
+
+    Returns
+    -------
+    y : ndarray of shape (n_trials,)
+
+    Raises
+    ------
+    ValueError
+        Missing values (NaN or None), a continuous or multi-output target, or a length
+        different from ``n_trials``.
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(
+            f"y has shape {arr.shape}; supervised mode needs one class label per trial, "
+            f"shape ({n_trials},)."
+        )
+    if len(arr) != n_trials:
+        raise ValueError(
+            f"y has {len(arr)} labels but X has {n_trials} trials; pass one per trial."
+        )
+    missing = pd_isna(arr)
+    if missing.any():
+        raise ValueError(
+            f"y has {int(missing.sum())} missing labels (NaN or None) at trials "
+            f"{np.flatnonzero(missing)[:10].tolist()}; drop those trials or label them."
+        )
+    if arr.dtype.kind == "O" and len({type(v) for v in arr}) > 1:
+        raise ValueError(
+            f"y mixes label types {sorted({type(v).__name__ for v in arr})}; use one type."
+        )
+    kind = type_of_target(arr, input_name="y")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"y looks {kind} (e.g. {arr[:3].tolist()}), but supervised mode needs class "
+            "labels. Bin a continuous target into classes (e.g. np.digitize), or set "
+            "supervised=False."
+        )
+    return arr
 
 
 class DeepDecomposer(TransformerMixin, BaseEstimator):
@@ -91,10 +180,13 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
     (hidden_size feeds multi-head attention), ``_default_loss_weights`` (None: no
     ``loss_weights`` parameter), ``_critic_terms`` (train-only terms logged by the net),
     ``_embed_float64`` (embed with a float64 copy of the network) and
-    ``_feature_name_sep`` (between block name and index in the feature names).
+    ``_feature_name_sep`` (between block name and index in the feature names) and
+    ``_min_block_size`` (smallest int ``n_components``; 1-wide blocks that come out
+    constant over the training trials are refused in any case).
     """
 
     _max_modalities = None
+    _min_block_size = 1  # 2 where heads L2-normalise each block (a 1-wide one is +-1)
     _attention = False
     _default_loss_weights = None
     _critic_terms = ()
@@ -189,14 +281,19 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Invalid parameters, wrong number of modalities, fewer than 4 trials, NaN/inf
-            values, ``batch_size`` larger than the training trials, missing labels in
+            Invalid parameters (including a bool ``n_components``, or one that gives
+            constant 1-wide blocks), wrong
+            number of modalities, fewer than 4 trials, NaN/inf values, ``batch_size``
+            larger than the training trials, missing, NaN or continuous labels in
             supervised mode, groups of the wrong length or with a single trial; each
             message names the fix.
         TypeError
             Sparse input or modality names that are not strings.
         FloatingPointError
-            The loss became NaN or infinite (the message names the epoch and the value).
+            The loss became NaN or infinite, or training diverged before that (an output
+            or loss term grown by orders of magnitude); the message names the epoch, the
+            term and the value, and whether the input scale or the learning rate is the
+            likely cause.
         """
         if self._attention and self.hidden_size % N_HEADS:
             raise ValueError(
@@ -207,8 +304,12 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         weights = None
         if self._default_loss_weights is not None:
             weights = check_loss_weights(self.loss_weights, self._default_loss_weights)
+        if hasattr(self, "n_components"):
+            check_n_components(self.n_components, self._min_block_size)
         device = resolve_device(self.device)
         data = self._check_input(X, reset=True)
+        if getattr(self, "supervised", False) and y is not None:
+            y = check_class_labels(y, n_trials(data))
         augmenter = Augmenter(self.augmentations, signature(data))
         params, terms, y_enc = self._net_params(data, y, weights)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -281,7 +382,23 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
         }
         self.n_epochs_ = len(self.net_.history)
         self._fit_readout({m: x[train] for m, x in data.items()})
+        self._check_narrow_blocks({m: x[train[:256]] for m, x in data.items()})
         return self
+
+    def _check_narrow_blocks(self, data):
+        """Refuse 1-wide blocks that are constant over training trials (an L2-normalised
+        1-wide head gives +-1, and usually one sign for every trial)."""
+        narrow = {b: sl for b, sl in self.component_slices_.items() if sl.stop - sl.start == 1}
+        if not narrow:
+            return
+        Z = self._readout(self._embed(data))
+        constant = [b for b, sl in narrow.items() if np.ptp(Z[:, sl]) == 0]
+        if constant:
+            raise ValueError(
+                f"Blocks {constant} have one column that is the same for every training "
+                "trial: a 1-wide block of this estimator carries no information. Use "
+                "n_components >= 2."
+            )
 
     def _fit_readout(self, data):
         """Fit what maps the network's outputs to the components (a hook; no-op here)."""
@@ -330,7 +447,18 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             Columns named by :meth:`get_feature_names_out`; see ``component_slices_``.
         """
         check_is_fitted(self)
-        return self._readout(self._embed(self._check_input(X, reset=False)))
+        data = self._check_input(X, reset=False)
+        n = n_trials(data)
+        step = max(256, self.net_.batch_size)
+        Z = None
+        # network and readout per batch: memory bounded by the batch, not the whole output
+        for start in range(0, n, step):
+            batch = {m: x[start : start + step] for m, x in data.items()}
+            chunk = self._readout(self._embed(batch))
+            if Z is None:
+                Z = np.empty((n, chunk.shape[1]), dtype=chunk.dtype)
+            Z[start : start + step] = chunk
+        return Z
 
     def _split_blocks(self, Z):
         return {name: Z[:, sl] for name, sl in self.component_slices_.items()}

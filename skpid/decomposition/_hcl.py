@@ -230,7 +230,8 @@ class HCL(DeepDecomposer):
     ----------
     n_components : int or dict, default=8
         Size of each structure's block: one int for all, or a mapping from structure
-        name (``"eeg+fnirs"``, ``"m0+m1+m2"``) to size, 8 for structures left out.
+        name (``"eeg+fnirs"``, ``"m0+m1+m2"``) to size, 8 for structures left out. At
+        least 2 (blocks are L2-normalised, so one column would be a constant +-1).
     structure : "auto", "hierarchical" or list, default="auto"
         Candidate structures. ``"auto"``: every non-empty subset, pruning those whose
         gate closes. ``"hierarchical"``: every subset, none pruned. A list: those subsets
@@ -310,6 +311,7 @@ class HCL(DeepDecomposer):
     >>> hcl.structures_, hcl.pruned_structures_  # doctest: +SKIP
     """
 
+    _min_block_size = 2
     _parameter_constraints: ClassVar[dict] = {
         **COMMON_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left"), dict],

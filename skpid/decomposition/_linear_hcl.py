@@ -74,6 +74,10 @@ def marchenko_pastur_median(ratio):
     return float(optimize.brentq(cdf_minus_half, lo, hi, xtol=1e-10))
 
 
+_CHUNK = 4096  # trials per float64 chunk in fit and transform
+_SQUARE_SAFE = 1e150  # larger spreads overflow float64 when squared and summed
+
+
 def noise_variance(cov, n_samples, rank=None):
     """Isotropic noise variance of one modality from its covariance spectrum.
 
@@ -415,7 +419,8 @@ class LinearHCL(TransformerMixin, BaseEstimator):
         Dimension of each structure's latent: one int for all, or a mapping from structure
         (name such as ``"eeg+fnirs"`` or tuple of modality names) to int. It is an upper
         bound: directions the data cannot support are left at zero. None: as many as the
-        data support.
+        data support. A structure's size may not exceed the number of features of its
+        smallest modality, and a bool is refused.
     structure : "auto", "hierarchical" or list, default="auto"
         Which subsets of modalities may carry latents. ``"hierarchical"``: every non-empty
         subset; a list: those subsets (names ``"m0+m1"`` or tuples of modality names).
@@ -559,7 +564,16 @@ class LinearHCL(TransformerMixin, BaseEstimator):
                     "features, (n_trials, n_features). Extract features first (e.g. "
                     "skpid.features band power) or reshape with x.reshape(len(x), -1)."
                 )
-        return {name: np.asarray(arr, dtype=np.float64) for name, arr in data.items()}
+        for name, arr in data.items():
+            # float32 stays float32: statistics are accumulated in float64 chunk by chunk
+            spread = float(np.max(arr, initial=0.0)) - float(np.min(arr, initial=0.0))
+            if spread > _SQUARE_SAFE:
+                raise ValueError(
+                    f"Modality {name!r} spans values up to {spread:.3g}, whose squares "
+                    "overflow float64 in the covariance. Express it in a sensible unit "
+                    "(e.g. divide by a power of ten) before LinearHCL."
+                )
+        return data
 
     def _candidates(self, names):
         """Candidate structures as sorted index tuples, largest first."""
@@ -595,6 +609,11 @@ class LinearHCL(TransformerMixin, BaseEstimator):
         if self.n_components is None:
             return None
         if not isinstance(self.n_components, dict):
+            if isinstance(self.n_components, bool):
+                raise ValueError(
+                    f"n_components={self.n_components!r} is a bool; pass an int >= 1, a dict "
+                    "of structure sizes, or None."
+                )
             return [int(self.n_components)] * len(subsets)
         keys = {_structure_name(s, names): i for i, s in enumerate(subsets)}
         dims = [None] * len(subsets)
@@ -641,17 +660,30 @@ class LinearHCL(TransformerMixin, BaseEstimator):
         names = list(data)
         subsets = self._candidates(names)
         dims = self._dims(subsets, names)
+        if dims is not None:
+            for s, d in zip(subsets, dims, strict=True):
+                width = min(data[names[m]].shape[1] for m in s)
+                if d > width:
+                    raise ValueError(
+                        f"n_components gives structure {_structure_name(s, names)!r} {d} "
+                        f"components, but its smallest modality has {width} features; a "
+                        f"block cannot have more components than features. Use at most "
+                        f"{width}, or n_components=None to let the data choose."
+                    )
         n = next(iter(data.values())).shape[0]
         dof = max(n - 1, 1)
 
         self.modalities_ = names
         self.signature_ = {m: (a.shape[1],) for m, a in data.items()}
-        self.mean_ = {m: a.mean(axis=0) for m, a in data.items()}
-        centred = np.hstack([data[m] - self.mean_[m] for m in names])
+        self.mean_ = {m: a.mean(axis=0, dtype=np.float64) for m, a in data.items()}
         sizes = [data[m].shape[1] for m in names]
         bounds = np.cumsum([0, *sizes])
         rows = [slice(bounds[i], bounds[i + 1]) for i in range(len(names))]
-        cov = centred.T @ centred / dof
+        cov = np.zeros((bounds[-1], bounds[-1]))
+        for lo in range(0, n, _CHUNK):  # float64 in chunks, no full copy of the input
+            centred = self._centred(data, lo, lo + _CHUNK)
+            cov += centred.T @ centred
+        cov /= dof
 
         # 1. noise per modality, then whitening.
         known_rank = dims is not None and self.structure != "auto"
@@ -757,10 +789,20 @@ class LinearHCL(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         data = self._check_input(X, reset=False)
-        xw = np.hstack([data[m] - self.mean_[m] for m in self.modalities_]) / self._scale
         L = self._whitened_loadings
         precision = np.eye(L.shape[1]) + L.T @ L
-        return np.linalg.solve(precision, (xw @ L).T).T
+        n = next(iter(data.values())).shape[0]
+        Z = np.empty((n, L.shape[1]))
+        for lo in range(0, n, _CHUNK):
+            xw = self._centred(data, lo, lo + _CHUNK) / self._scale
+            Z[lo : lo + _CHUNK] = np.linalg.solve(precision, (xw @ L).T).T
+        return Z
+
+    def _centred(self, data, start, stop):
+        """Trials ``start:stop`` of every modality, centred, side by side, in float64."""
+        return np.hstack(
+            [np.asarray(data[m][start:stop], dtype=np.float64) - self.mean_[m] for m in data]
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: ``<structure>_<i>``, e.g. ``"m0+m1_0"``.

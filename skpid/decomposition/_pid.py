@@ -262,6 +262,7 @@ class PIDDecomposer(DeepDecomposer):
         "orthogonalize": ["boolean"],
     }
     _attention = True
+    _min_block_size = 2  # an L2-normalised block of width 1 is a constant sign
     _default_loss_weights = DEFAULT_LOSS_WEIGHTS
     _critic_terms = ("critic",)
 

@@ -27,6 +27,15 @@ __all__ = [
 ]
 
 
+# Largest |x - mean| whose square, summed over many samples, stays finite in float64.
+_SQUARE_SAFE = 1e150
+_SCALE_CHUNK = 1024  # trials standardised at a time
+#: Growth of an output's or loss term's magnitude over its first step taken as divergence.
+DIVERGENCE_FACTOR = 1e4
+#: Standardised input beyond this magnitude points at outliers rather than the lr.
+INPUT_OUTLIER = 100.0
+
+
 def fit_scaling(data):
     """Per-modality standardisation: mean and standard deviation per channel/feature.
 
@@ -42,26 +51,60 @@ def fit_scaling(data):
     -------
     scaling : dict of str to (ndarray, ndarray)
         ``(mean, scale)`` per modality, shaped to broadcast against one batch
-        (``(1, channels, 1)`` or ``(1, features)``), float64.
+        (``(1, channels, 1)`` or ``(1, features)``), float64: input beyond float32's range
+        (about 3.4e38) keeps exact statistics, and values whose squares overflow float64
+        are handled by scaling before the variance.
     """
     scaling = {}
     for name, x in data.items():
         axes = (0, 2) if x.ndim == 3 else (0,)
         mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)
-        scale = x.std(axis=axes, keepdims=True, dtype=np.float64)
+        peak = np.maximum(
+            np.abs(x.max(axis=axes, keepdims=True) - mean),
+            np.abs(x.min(axis=axes, keepdims=True) - mean),
+        ).astype(np.float64)
+        if np.any(peak > _SQUARE_SAFE):
+            # (x - mean)^2 would overflow: take the spread of x / peak, then scale back
+            unit = np.where(peak > 0, peak, 1.0)
+            scale = (x / unit).std(axis=axes, keepdims=True, dtype=np.float64) * unit
+        else:
+            scale = x.std(axis=axes, keepdims=True, dtype=np.float64)
         # constant channels are left centred rather than divided by zero
         scale[scale <= np.finfo(np.float64).tiny * 1e10] = 1.0
-        # float32 (the network's dtype) so that scaling a batch makes no float64 copy
-        scaling[name] = (mean.astype(np.float32), scale.astype(np.float32))
+        scaling[name] = (mean, scale)
     return scaling
 
 
 def apply_scaling(data, scaling, start=0, stop=None, dtype=np.float32):
-    """Standardise trials ``start:stop`` of each modality; ``dtype`` arrays for torch."""
+    """Standardise trials ``start:stop`` of each modality; ``dtype`` arrays for torch.
+
+    Raises
+    ------
+    ValueError
+        When a standardised value does not fit in ``dtype`` (input on a scale far from
+        the data the scaling was fitted on).
+    """
     out = {}
     for name, x in data.items():
         mean, scale = scaling[name]
-        out[name] = ((x[start:stop] - mean) / scale).astype(dtype, copy=False)
+        x = x[start:stop]
+        res = np.empty(x.shape, dtype=dtype)
+        # in chunks, so that the float64 intermediate stays small
+        for lo in range(0, len(x), _SCALE_CHUNK):
+            batch = (x[lo : lo + _SCALE_CHUNK] - mean) / scale
+            with np.errstate(over="ignore"):
+                res[lo : lo + _SCALE_CHUNK] = batch
+            if not np.all(np.isfinite(res[lo : lo + _SCALE_CHUNK])):
+                bad = ~np.isfinite(res[lo : lo + _SCALE_CHUNK].reshape(len(batch), -1)).all(1)
+                raise ValueError(
+                    f"Modality {name!r}: after standardisation with the statistics of the "
+                    f"fit data, trials {(np.flatnonzero(bad) + start + lo)[:10].tolist()} "
+                    f"hold values beyond the range of {np.dtype(dtype).name} (largest "
+                    f"|value| {np.abs(batch).max():.3g} standard deviations). The input is "
+                    "on a scale far from the fit data: check its units (volts vs "
+                    "microvolts, mol/l vs umol/l) or refit on data like it."
+                )
+        out[name] = res
     return out
 
 
@@ -193,7 +236,10 @@ class ContrastiveNet(NeuralNet):
     step of ``optimizer_`` (module parameters only) on ``criterion_(out_a, out_b, y)``.
     The criterion returns a dict of loss terms with the total under ``"loss"``; each term
     is written to the history as ``train_<term>`` / ``valid_<term>``. A non-finite loss
-    stops training with a ``FloatingPointError`` that names the epoch and the value.
+    stops training with a ``FloatingPointError`` that names the epoch and the value; so
+    does divergence caught before that (an output or loss term grown
+    ``DIVERGENCE_FACTOR`` times over its first step), naming the term and whether the
+    input scale or the learning rate is the likely cause.
 
     Parameters
     ----------
@@ -234,6 +280,8 @@ class ContrastiveNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
+        if hasattr(self, "health_ref_"):
+            del self.health_ref_
         self.train_generator_ = torch.Generator().manual_seed(int(self.seed))
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -268,6 +316,50 @@ class ContrastiveNet(NeuralNet):
                 "raise the temperature."
             )
 
+    def _check_health(self, Xi, out_a, terms):
+        """Stop a diverging fit before its loss turns NaN.
+
+        Each step's largest |output| and each loss term's |value| are compared with those
+        of the first step (floored at 1): growth by :data:`DIVERGENCE_FACTOR` means
+        divergence, even while the loss looks flat (a contrastive loss of L2-normalised
+        outputs stays bounded while the raw outputs explode).
+        """
+        with torch.no_grad():
+            outputs = {k: float(v.detach().abs().max()) for k, v in out_a.items() if v.numel()}
+            values = {k: abs(v.item()) for k, v in terms.items() if v.numel() == 1}
+        if not outputs and not values:
+            return
+        if not hasattr(self, "health_ref_"):
+            self.health_ref_ = {k: max(v, 1.0) for k, v in (outputs | values).items()}
+            return
+        ratios = {
+            k: v / self.health_ref_.get(k, 1.0)
+            for k, v in (outputs | values).items()
+            if math.isfinite(v)
+        }
+        worst = max(ratios, key=ratios.get, default=None)
+        if worst is None or ratios[worst] < DIVERGENCE_FACTOR:
+            return
+        kind = "loss term" if worst in values else "output"
+        value = (outputs | values)[worst]
+        inputs = max((float(x.detach().abs().max()) for x in Xi.values() if x.numel()), default=0.0)
+        if inputs > INPUT_OUTLIER:
+            cause = (
+                f"The likely cause is the input scale: the standardised batch reaches "
+                f"|x| = {inputs:.3g} (outlier trials far from the rest); remove or clip "
+                "them."
+            )
+        else:
+            cause = (
+                f"The likely cause is the learning rate (lr={self.lr}; the standardised input "
+                f"stays within |x| <= {inputs:.3g}): lower it 10 to 100 times."
+            )
+        raise FloatingPointError(
+            f"Training is diverging at epoch {len(self.history)}: {kind} {worst!r} reached "
+            f"{value:.3g}, {ratios[worst]:.3g} times its first-step magnitude (at least 1). "
+            f"{cause}"
+        )
+
     def train_step(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
@@ -282,6 +374,7 @@ class ContrastiveNet(NeuralNet):
         terms = self.criterion_(out_a, out_b, self._target(yi))
         loss = terms["loss"]
         self._check_finite(loss, "train")
+        self._check_health(to_tensor(Xi, device=self.device), out_a, terms)
         loss.backward()
         self.notify(
             "on_grad_computed",

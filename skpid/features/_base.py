@@ -93,6 +93,11 @@ def validate_epochs(estimator, X, *, reset, min_times=2):
         )
     is_3d = X.ndim == 3
     X = X if is_3d else X[:, None, :]
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"{cls} got epochs of shape {X.shape}, with no channels. Pass at least one "
+            "channel (check how the channels were selected)."
+        )
     n_times = X.shape[-1]
     if reset:
         estimator.is_3d_ = is_3d

@@ -193,7 +193,14 @@ def band_power(
     sfreq = check_sfreq(sfreq)
     bands = check_bands(bands, sfreq)
     x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError(
+            f"x has shape {x.shape}, with an empty axis; pass at least one trial, channel "
+            "and time sample."
+        )
     n_fft, n_points = _check_spectrum(method, x.shape[-1], sfreq, bands, n_fft, bandwidth)
+    x, peak = _unit_scale(x)
+    reference = np.mean(x**2, axis=-1)[..., None]
     fmin = min(low for low, _ in bands.values())
     fmax = max(high for _, high in bands.values())
     if method == "welch":
@@ -213,18 +220,55 @@ def band_power(
     resolution = sfreq / n_points
     masks = _band_masks(freqs, bands, sfreq, n_points)
     power = np.stack([psd[..., m].sum(axis=-1) * resolution for m in masks], axis=-1)
+    power = np.where(power <= _POWER_FLOOR * reference, 0.0, power)
     if relative:
         total = psd[..., (freqs >= fmin) & (freqs < fmax)].sum(axis=-1) * resolution
-        with np.errstate(divide="ignore", invalid="ignore"):
-            power = power / total[..., None]
+        total = np.where(total <= _POWER_FLOOR * reference[..., 0], 0.0, total)
+        if not np.all(total > 0):
+            raise ValueError(
+                f"The total power is zero for {int(np.sum(~(total > 0)))} signals (flat or "
+                "zero channels), so relative band power is undefined. Drop flat channels or "
+                "trials, or pass relative=False."
+            )
+        power = power / total[..., None]
+        peak = np.ones_like(peak)  # a ratio: the scale cancels
+    return _finish_power(power, 0.0, peak, log, "band power")
+
+
+# Power below this fraction of a signal's mean square is rounding residue of filtering a
+# flat signal, taken as zero.
+_POWER_FLOOR = 1e-24
+
+
+def _unit_scale(x):
+    """Split ``x`` into ``x / peak`` and the per-signal peak |x| (1 for all-zero signals).
+
+    Squares of values beyond ~1e154 overflow float64; spectra are computed on the
+    unit-scaled signals and the scale put back (in log units when asked).
+    """
+    peak = np.max(np.abs(x), axis=-1, keepdims=True)
+    peak = np.where(peak > 0, peak, 1.0)
+    return x / peak, peak
+
+
+def _finish_power(power, reference, peak, log, what):
+    """Zero the rounding residue, then restore the scale ``peak**2`` (or its log)."""
+    power = np.where(power <= _POWER_FLOOR * reference, 0.0, power)
     if log:
         if not np.all(power > 0):
             raise ValueError(
-                f"Band power is zero for {int(np.sum(~(power > 0)))} (signal, band) "
-                "entries (flat or zero signals), so its log is undefined. Drop flat "
-                "channels or trials, or pass log=False."
+                f"The {what} is zero for {int(np.sum(~(power > 0)))} entries (flat or zero "
+                "signals), so its log is undefined. Drop flat channels or trials, or pass "
+                "log=False."
             )
-        power = np.log10(power)
+        return np.log10(power) + 2 * np.log10(peak)
+    with np.errstate(over="ignore"):
+        power = power * peak**2
+    if not np.all(np.isfinite(power)):
+        raise ValueError(
+            f"The {what} of signals this large (|x| up to {float(np.max(peak)):.3g}) overflows "
+            "float64. Pass log=True, or rescale the data to its physical unit (volts)."
+        )
     return power
 
 
@@ -284,6 +328,13 @@ def band_envelope(
     out_sfreq, _ = _check_out_sfreq(out_sfreq, sfreq, x.shape[-1])
     if envelope not in ("hilbert", "square"):
         raise ValueError(f"envelope must be 'hilbert' or 'square', got {envelope!r}.")
+    if x.size == 0:
+        raise ValueError(
+            f"x has shape {x.shape}, with an empty axis; pass at least one trial, channel "
+            "and time sample."
+        )
+    x, peak = _unit_scale(x)
+    reference = np.mean(x**2, axis=-1)[:, :, None, None]
     nyquist = sfreq / 2
     per_band = []
     for low, high in bands.values():
@@ -297,15 +348,8 @@ def band_envelope(
         power = np.abs(hilbert(xf, axis=-1)) ** 2 if envelope == "hilbert" else xf**2
         per_band.append(_bin_mean(power, sfreq, out_sfreq))
     env = np.stack(per_band, axis=2)  # (n_trials, n_channels, n_bands, n_out)
-    env = env.reshape(x.shape[0], -1, env.shape[-1])
-    if log:
-        if not np.all(env > 0):
-            raise ValueError(
-                "The band envelope is zero somewhere (flat or zero signals), so its log is "
-                "undefined. Drop flat channels or trials, or pass log=False."
-            )
-        env = np.log10(env)
-    return env
+    env = _finish_power(env, reference, peak[:, :, None], log, "band envelope")
+    return env.reshape(x.shape[0], -1, env.shape[-1])
 
 
 class _BandTransformer(EpochsTransformer):

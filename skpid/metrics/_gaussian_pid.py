@@ -283,6 +283,11 @@ def gaussian_pid(
     data = np.hstack([x1, x2, y])
     if copula:
         data = _copula_normal(data)
+    # Information is invariant to each variable's scale: dividing by each column's peak
+    # deviation keeps values near 1e200 from overflowing when squared.
+    data = data - data.mean(axis=0)
+    peak = np.max(np.abs(data), axis=0)
+    data = data / np.where(peak > 0, peak, 1.0)
     cov = np.atleast_2d(np.cov(data, rowvar=False))
     mi = _mutual_informations(cov, d1, d2, n_samples=n if bias_correction else None)
     low, high = union_bounds(mi)

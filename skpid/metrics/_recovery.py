@@ -151,6 +151,13 @@ def _check_factors(factors, n_samples):
             )
         if pd.isna(values).any():
             raise ValueError(f"Factor {name!r} has missing values; drop those rows first.")
+        if len(pd.unique(values)) < 2:
+            # A probe "predicts" a constant perfectly (R^2 = 1), which would read as
+            # full recovery of a factor that carries no information.
+            raise ValueError(
+                f"Factor {name!r} is constant (every value is {values[0]!r}); it carries no "
+                "information for a block to recover. Drop it from factors."
+            )
         out[name] = values
     return out
 
@@ -267,8 +274,8 @@ def component_recovery(
     Raises
     ------
     ValueError
-        For mismatched lengths, non-finite values, empty or out-of-range blocks, unknown
-        factor kinds or correspondences, or folds with a single class.
+        For mismatched lengths, non-finite values, empty or out-of-range blocks, constant
+        factors, unknown factor kinds or correspondences, or folds with a single class.
     """
     columns = list(Z.columns) if isinstance(Z, pd.DataFrame) else None
     z = np.asarray(Z, dtype=np.float64) if not hasattr(Z, "detach") else Z.detach().numpy()
