@@ -16,14 +16,22 @@ are those a user of the library gets.
   Within subject: 5-fold over contiguous time blocks of each recording (test windows are
   apart in time from training windows). Across subjects: leave one subject out.
 
+The evaluations are those of :mod:`skpid.model_selection`
+(:class:`~skpid.model_selection.WithinSubjectEvaluation`,
+:class:`~skpid.model_selection.CrossSubjectEvaluation`), whose per-subject results table
+(MOABB's columns) is written to ``--output`` when given.
+
 Usage::
 
-    python benchmarks/bench_real_data.py /path/to/shared/data [--threads 1]
+    python benchmarks/bench_real_data.py /path/to/shared/data [--threads 1] [--n-jobs 1]
+        [--subjects 3] [--output results.csv]
 
 Prints one table: mean, median and min-max accuracy over subjects (within subject: each
 subject's mean over folds; across subjects: each held-out subject), and the wall time of
 each pipeline's whole evaluation with the number of fits. BLAS runs on ``--threads``
-threads (default 1: on a shared machine multithreaded BLAS mostly waits for other jobs).
+threads (default 1: on a shared machine multithreaded BLAS mostly waits for other jobs);
+``--n-jobs`` runs folds in parallel; ``--subjects N`` reads only the first N subjects of
+each dataset (a quick check).
 """
 
 import argparse
@@ -31,7 +39,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold, cross_val_score
+from sklearn.model_selection import GroupKFold
 from skorch.helper import SliceDict
 from threadpoolctl import threadpool_limits
 
@@ -44,6 +52,7 @@ from skpid.baselines import (
     make_xdawn_tangent_space_lr,
 )
 from skpid.datasets import load_eegmat, load_shin2017_ma_fnirs
+from skpid.model_selection import CrossSubjectEvaluation, WithinSubjectEvaluation
 
 #: The haemodynamic response starts 1-2 s after neural activity and peaks after 5-8 s
 #: (Scholkmann et al., NeuroImage 85:6-27, 2014), so windows delayed by 2 s follow it.
@@ -67,35 +76,23 @@ Notes
 """
 
 
-def evaluate_within(pipe, X, y, subjects, cv, cv_groups=None):
-    """Mean CV accuracy of each subject, fitting on that subject's trials only."""
-    scores = []
-    for subject in np.unique(subjects):
-        rows = np.flatnonzero(subjects == subject)
-        groups = None if cv_groups is None else cv_groups[rows]
-        scores.append(cross_val_score(pipe, X[rows], y[rows], cv=cv, groups=groups).mean())
-    n_fits = len(scores) * cv.get_n_splits()
-    return np.array(scores), n_fits
-
-
-def evaluate_across(pipe, X, y, subjects):
-    """Accuracy on each held-out subject, fitting on all the others (leave one subject out)."""
-    scores = cross_val_score(pipe, X, y, groups=subjects, cv=LeaveOneGroupOut())
-    return scores, len(scores)
-
-
-def run_dataset(rows, dataset, data, X, pipelines, within_cv, cv_groups=None):
+def run_dataset(rows, tables, dataset, data, X, pipelines, within_cv, cv_groups, n_jobs):
     settings = {
-        "within subject": lambda p: evaluate_within(
-            p, X, data.y, data.groups, within_cv, cv_groups
-        ),
-        "across subjects (LOSO)": lambda p: evaluate_across(p, X, data.y, data.groups),
+        "within subject": lambda p: WithinSubjectEvaluation(
+            cv=within_cv, scoring="accuracy", n_jobs=n_jobs, verbose=0
+        ).evaluate(p, X, data.y, data.groups, cv_groups=cv_groups, dataset=dataset),
+        "across subjects (LOSO)": lambda p: CrossSubjectEvaluation(
+            scoring="accuracy", n_jobs=n_jobs, verbose=0
+        ).evaluate(p, X, data.y, data.groups, dataset=dataset),
     }
     for name, pipe in pipelines.items():
         for setting, evaluate in settings.items():
             start = time.perf_counter()
-            scores, n_fits = evaluate(pipe)
+            table = evaluate({name: pipe})
             seconds = time.perf_counter() - start
+            tables.append(table.assign(evaluation=setting))
+            scores = table["score"].to_numpy()  # one per subject
+            n_fits = int(table["n_folds"].sum()) if "n_folds" in table else table["fold"].nunique()
             rows.append(
                 {
                     "dataset": dataset,
@@ -134,40 +131,45 @@ def eegmat_pipelines(info):
     }
 
 
-def main(path, threads=1):
+def main(path, threads=1, n_jobs=None, subjects=None, output=None):
+    first = None if subjects is None else list(range(1, subjects + 1))
+    first_eegmat = None if subjects is None else list(range(subjects))  # 0-based names
     datasets = [
         (
-            "Shin2017 MA fNIRS (9 subj.)",
-            lambda: load_shin2017_ma_fnirs(path, tmin=0.0, tmax=20.0),
+            "Shin2017 MA fNIRS",
+            lambda: load_shin2017_ma_fnirs(path, first, tmin=0.0, tmax=20.0),
             "fnirs",
             shin2017_pipelines,
-            StratifiedKFold(5, shuffle=True, random_state=0),
+            5,  # stratified, shuffled with random_state 0
             None,
         ),
         (
-            "EEGMAT (10 subj.)",
-            lambda: load_eegmat(path, window=4.0, n_blocks=5),
+            "EEGMAT",
+            lambda: load_eegmat(path, first_eegmat, window=4.0, n_blocks=5),
             "eeg",
             eegmat_pipelines,
             GroupKFold(5),
             "block",  # metadata column: contiguous time blocks of each recording
         ),
     ]
-    rows = []
+    rows, tables = [], []
     with threadpool_limits(threads):
         for name, load, modality, pipelines, within_cv, block_column in datasets:
             start = time.perf_counter()
             data = load()
+            name = f"{name} ({len(np.unique(data.groups))} subj.)"
             print(f"{name}: X {data.X.shape}, read in {time.perf_counter() - start:.1f} s")
             cv_groups = None if block_column is None else data.metadata[block_column].to_numpy()
             run_dataset(
                 rows,
+                tables,
                 name,
                 data,
                 SliceDict(**{modality: data.X}),
                 pipelines(data.info),
                 within_cv,
                 cv_groups,
+                n_jobs,
             )
     table = pd.DataFrame(rows)
     print()
@@ -178,6 +180,9 @@ def main(path, threads=1):
     )
     print()
     print(NOTES)
+    if output is not None:
+        pd.concat(tables, ignore_index=True).to_csv(output, index=False)
+        print(f"Per-subject results: {output}")
     return table
 
 
@@ -193,5 +198,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", help="folder of the real recordings (shared/data)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser.add_argument("--n-jobs", type=int, default=None, help="folds run in parallel")
+    parser.add_argument("--subjects", type=int, default=None, help="first N subjects only")
+    parser.add_argument("--output", default=None, help="CSV of the per-subject results")
     args = parser.parse_args()
-    main(args.path, args.threads)
+    main(args.path, args.threads, args.n_jobs, args.subjects, args.output)

@@ -9,6 +9,7 @@ multimodal batches), :mod:`skpid.datasets` (simulators with ground truth, loader
 features), :mod:`skpid.compose` (per-modality routing), :mod:`skpid.baselines` (classical
 pipelines), :mod:`skpid.decomposition` (the decomposers), :mod:`skpid.metrics` (PID
 estimators, component recovery) and :mod:`skpid.inspection` (probes and figures).
+:mod:`skpid.model_selection` evaluates pipelines within and across subjects and sessions.
 """
 
 __version__ = "0.1.0.dev0"

@@ -1,10 +1,16 @@
 """The ``skpid`` command.
 
 ``skpid demo`` simulates paired EEG + fNIRS trials with known redundant, unique and
-synergistic factors, fits a PIDDecomposer on 8 subjects and shows, on the 2 others, which
-learned block carries which factor, next to classical baselines; it saves a heatmap.
+synergistic factors, fits a PIDDecomposer on 8 subjects without and with physiological
+priors, and shows which learned block carries which factor on the 2 others (probes trained
+on the training subjects), next to the priors' own features and classical baselines; it
+saves a heatmap.
 ``skpid simulate`` only simulates and shows where each factor can be decoded from (EEG
 alone, fNIRS alone, both) with hand-built features.
+``skpid evaluate`` runs named pipelines (or those of a Python file) across subjects or
+sessions of simulated data, a dataset of :mod:`skpid.datasets` or your own mne epochs
+files, and writes a results table, figures and a paired comparison of the two best (see
+:mod:`skpid.model_selection._command`).
 """
 
 import argparse
@@ -66,6 +72,11 @@ def _subset(X, idx):
     return {name: arr[idx] for name, arr in X.items()}
 
 
+def _print_table(title, table):
+    print(f"\n{title}")
+    print(table.to_string(float_format=lambda v: f"{v:6.3f}"))
+
+
 def _demo(args):
     from pathlib import Path
 
@@ -73,16 +84,13 @@ def _demo(args):
 
     matplotlib.use("Agg")
     import pandas as pd
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from skpid.baselines import make_bandpower_lda, make_hemodynamic_lda, make_tangent_space_lr
     from skpid.datasets import make_eeg_fnirs
     from skpid.decomposition import PIDDecomposer
     from skpid.inspection import plot_recovery
-    from skpid.metrics import component_recovery
+    from skpid.model_selection._protocol import make_probe, transfer_recovery, within_recovery
 
     factors = ["R", "U_eeg", "U_fnirs", "S"]
     t0 = time.perf_counter()
@@ -96,69 +104,99 @@ def _demo(args):
     test = np.isin(data.groups, held_out)
     train = ~test
     X_train, X_test = _subset(data.X, train), _subset(data.X, test)
+    f_train = data.factors.loc[train, factors].reset_index(drop=True)
+    f_test = data.factors.loc[test, factors].reset_index(drop=True)
+    n_train_subjects = len(subjects) - len(held_out)
 
-    print(
-        f"\nFitting PIDDecomposer (self-supervised, no labels, batches within subjects) on "
-        f"{train.sum()} trials of {len(subjects) - len(held_out)} subjects ..."
-    )
-    t0 = time.perf_counter()
-    params = {
-        "random_state": args.random_state,
-        "verbose": args.verbose,
-        # sampling rates give the synergy block the neurovascular coupling delay
-        "sfreq": {m: data.info[m]["sfreq"] for m in ("eeg", "fnirs")},
-    }
+    params = {"random_state": args.random_state, "verbose": args.verbose}
     if args.max_epochs is not None:
         params["max_epochs"] = args.max_epochs
-    dec = PIDDecomposer(**params)
-    dec.fit(X_train, groups=data.groups[train])
-    print(f"  {dec.n_epochs_} epochs in {time.perf_counter() - t0:.0f} s")
-    Z_train, Z_test = dec.transform(X_train), dec.transform(X_test)
-
-    report = component_recovery(
-        Z_test,
-        data.factors.loc[test, factors].reset_index(drop=True),
-        blocks=dec.component_slices_,
-        random_state=args.random_state,
-    )
+    with_priors = {
+        "priors": ("band_power", "haemodynamic_amplitude", "coupling_delay"),
+        "sfreq": {m: data.info[m]["sfreq"] for m in data.X},
+        "tmin": {m: data.info[m]["tmin"] for m in data.X},
+        "ch_names": {"fnirs": data.info["fnirs"]["ch_names"]},
+    }
+    decomposers = {
+        "PIDDecomposer (default: no priors)": PIDDecomposer(**params),
+        "PIDDecomposer + physiological priors": PIDDecomposer(**params, **with_priors),
+    }
     print(
-        f"\nRecovery matrix on the {len(held_out)} held-out subjects: chance-normalised "
-        "balanced accuracy of a\nlogistic-regression probe on one block (rows) for each "
-        "factor (columns), 5-fold CV over their trials"
+        "\nRecovery matrices: chance-normalised balanced accuracy (0 chance, 1 perfect) of a "
+        "linear probe\n(standardised logistic regression) on one block (rows) for each factor "
+        f"(columns), trained on the\n{n_train_subjects} training subjects' blocks and scored "
+        f"on the {len(held_out)} held-out subjects."
     )
-    print(report.scores.to_string(float_format=lambda v: f"{v:6.3f}"))
+    outputs, scores = {}, {}
+    for name, dec in decomposers.items():
+        print(f"\nFitting {name} on {train.sum()} trials (no labels, batches within subjects) ...")
+        t0 = time.perf_counter()
+        dec.fit(X_train, groups=data.groups[train])
+        print(f"  {dec.n_epochs_} epochs in {time.perf_counter() - t0:.0f} s")
+        Z_train, Z_test = dec.transform(X_train), dec.transform(X_test)
+        outputs[name] = (Z_train, Z_test)
+        scores[name] = transfer_recovery(
+            Z_train,
+            f_train,
+            Z_test,
+            f_test,
+            dec.component_slices_,
+            random_state=args.random_state,
+        )
+        _print_table(f"{name}: cross-subject", scores[name])
+        within = within_recovery(
+            Z_test, f_test, dec.component_slices_, random_state=args.random_state
+        )
+        _print_table(f"{name}: within the held-out subjects (5-fold CV; not a transfer)", within)
+    prior_dec = decomposers["PIDDecomposer + physiological priors"]
+    alone_train = prior_dec.prior_features(X_train, groups=data.groups[train])
+    alone_test = prior_dec.prior_features(X_test, groups=data.groups[test])
+    bounds = np.cumsum([0, *(f.shape[1] for f in alone_train.values())])
+    blocks = {n: slice(int(bounds[i]), int(bounds[i + 1])) for i, n in enumerate(alone_train)}
+    _print_table(
+        "The priors' own features alone, same probe, cross-subject (a decomposer that does no "
+        "better\nthan these has learned nothing beyond them)",
+        transfer_recovery(
+            np.hstack(list(alone_train.values())),
+            f_train,
+            np.hstack(list(alone_test.values())),
+            f_test,
+            blocks,
+            random_state=args.random_state,
+        ),
+    )
 
-    print(
-        f"\nCross-subject balanced accuracy (train on {len(subjects) - len(held_out)} "
-        f"subjects, test on {len(held_out)})"
-    )
     eeg_sfreq, fnirs_sfreq = data.info["eeg"]["sfreq"], data.info["fnirs"]["sfreq"]
     models = {
-        "PID blocks + logistic regression": None,
+        **{f"{name} + probe": name for name in decomposers},
         "EEG band power + sLDA": make_bandpower_lda(eeg_sfreq),
         "fNIRS HbO/HbR features + sLDA": make_hemodynamic_lda(fnirs_sfreq),
         "pyriemann tangent space (EEG+fNIRS)": make_tangent_space_lr(("eeg", "fnirs")),
     }
     rows = {}
     for name, model in models.items():
-        scores = {}
+        row = {}
         for factor in factors:
             y = data.factors[factor].to_numpy()
-            if model is None:
-                clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-                clf.fit(Z_train, y[train])
-                pred = clf.predict(Z_test)
+            if isinstance(model, str):
+                Z_train, Z_test = outputs[model]
+                pred = make_probe().fit(Z_train, y[train]).predict(Z_test)
             else:
                 pred = model.fit(X_train, y[train]).predict(X_test)
-            scores[factor] = balanced_accuracy_score(y[test], pred)
-        rows[name] = scores
-    print(pd.DataFrame(rows).T.to_string(float_format=lambda v: f"{v:6.3f}"))
+            row[factor] = balanced_accuracy_score(y[test], pred)
+        rows[name] = row
+    _print_table(
+        f"Cross-subject balanced accuracy, all blocks together (train on {n_train_subjects} "
+        f"subjects, test on {len(held_out)})",
+        pd.DataFrame(rows).T,
+    )
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    fig = plot_recovery(report.scores, title="PIDDecomposer: recovery of simulated factors")
+    default = "PIDDecomposer (default: no priors)"
+    fig = plot_recovery(scores[default], title=f"{default}: cross-subject recovery")
     fig.savefig(out / "recovery.png", dpi=120, bbox_inches="tight")
-    print(f"\nSaved the recovery heatmap to {out / 'recovery.png'}")
+    print(f"\nSaved the recovery heatmap of the default decomposer to {out / 'recovery.png'}")
     return 0
 
 
@@ -186,6 +224,9 @@ def main(argv=None):
     demo.add_argument("--output", default="skpid_output", help="folder for the figure")
     demo.add_argument("--verbose", type=int, default=1)
     demo.set_defaults(func=_demo)
+    from skpid.model_selection._command import add_evaluate_parser
+
+    add_evaluate_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -16,8 +16,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from ..features import DEFAULT_BANDS
-from ._eeg_fnirs import (
+from ..datasets._eeg_fnirs import (
     _HEMISPHERE_SITES,
     EEG_CHANNELS,
     FNIRS_OPTODE_PAIRS,
@@ -25,6 +24,7 @@ from ._eeg_fnirs import (
     _spatial_weights,
     canonical_hrf,
 )
+from ..features import DEFAULT_BANDS
 
 __all__ = ["eeg_features", "factor_decodability", "fnirs_features"]
 

@@ -1,0 +1,60 @@
+"""Evaluations of pipelines over subjects and sessions, and the simulator's placement evidence.
+
+Evaluations
+    :class:`WithinSubjectEvaluation`, :class:`CrossSessionEvaluation` and
+    :class:`CrossSubjectEvaluation` fit a dict of named pipelines on multimodal trials and
+    return one tidy DataFrame (one row per pipeline and subject or session, with MOABB's
+    column names). Folds run through joblib (``n_jobs``, or any joblib backend such as
+    Dask or Ray: see :mod:`skpid.model_selection._evaluation`), finished folds can be
+    cached in a folder so that an interrupted run resumes, and a progress bar follows
+    the (pipeline, fold) pairs.
+Results
+    :func:`summarize_results` (mean and spread per pipeline), :func:`compare_pipelines`
+    (paired Wilcoxon test), :func:`unit_scores`, :func:`plot_scores`, :func:`plot_paired`.
+Evidence of the simulator's factor placement
+    :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features` (formerly in
+    :mod:`skpid.datasets`).
+
+Example::
+
+    from skpid.model_selection import CrossSubjectEvaluation
+
+    evaluation = CrossSubjectEvaluation(scoring="balanced_accuracy", n_jobs=2)
+    results = evaluation.evaluate(
+        {"tangent space": make_tangent_space_lr(("eeg", "fnirs")), "PID + LR": pid_lr},
+        data.X,
+        data.y,
+        groups=data.groups,
+        dataset="simulator",
+    )
+"""
+
+from ._evaluation import (
+    CrossSessionEvaluation,
+    CrossSubjectEvaluation,
+    WithinSubjectEvaluation,
+    groups_fit_params,
+)
+from ._placement import eeg_features, factor_decodability, fnirs_features
+from ._report import (
+    compare_pipelines,
+    plot_paired,
+    plot_scores,
+    summarize_results,
+    unit_scores,
+)
+
+__all__ = [
+    "CrossSessionEvaluation",
+    "CrossSubjectEvaluation",
+    "WithinSubjectEvaluation",
+    "compare_pipelines",
+    "eeg_features",
+    "factor_decodability",
+    "fnirs_features",
+    "groups_fit_params",
+    "plot_paired",
+    "plot_scores",
+    "summarize_results",
+    "unit_scores",
+]
