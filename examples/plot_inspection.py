@@ -1,24 +1,26 @@
-"""Inspect a decomposition of simulated EEG + fNIRS: probes, patterns and figures.
+"""
+.. _ex-inspection:
 
-Simulates paired EEG/fNIRS trials with known redundant (R), unique (U_eeg, U_fnirs) and
-synergistic (S) factors, learns a decomposition with :class:`skpid.decomposition.PIDDecomposer`
-(a short training, to keep the example quick), then draws every inspection figure and saves
-it as a PNG (default folder: ``inspection_figures``; pass another as the first argument).
+====================================================================
+Interpret the blocks: probes, embeddings, topomaps and channel maps
+====================================================================
 
-    python examples/plot_inspection.py [out_dir]
+A recovery matrix needs the truth, which real recordings do not give. What they do give
+is physiology measured from the signals: band power, the haemodynamic amplitude, the
+timing of events. :mod:`skpid.inspection` relates each learned block to such quantities
+and draws where on the head a block's information lives: EEG topomaps and fNIRS channel
+maps of forward-model patterns :cite:p:`haufe2014`.
 """
 
-import sys
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
+# %%
+# A small decomposition
+# ---------------------
+# A short fit on simulated trials, as in :ref:`ex-decomposer`.
 
 import pandas as pd
 
-from skpid.datasets._eeg_fnirs import make_eeg_fnirs
-from skpid.decomposition import PIDDecomposer
+from skpid import PIDDecomposer
+from skpid.datasets import make_eeg_fnirs
 from skpid.inspection import (
     block_patterns,
     channel_features,
@@ -26,50 +28,48 @@ from skpid.inspection import (
     physiological_targets,
     plot_embedding,
     plot_patterns,
-    plot_pid,
     plot_recovery,
-    plot_training_curves,
 )
-from skpid.metrics import gaussian_pid
-
-out = Path(sys.argv[1] if len(sys.argv) > 1 else "inspection_figures")
-out.mkdir(parents=True, exist_ok=True)
 
 data = make_eeg_fnirs(n_subjects=4, n_trials=40, random_state=0)
-decomposer = PIDDecomposer(n_components=4, max_epochs=8, random_state=0)
-decomposer.fit(data.X, groups=data.groups)  # batches within subjects
-blocks = decomposer.decompose(data.X)  # {"R": (n, 4), "U_eeg": ..., "U_fnirs": ..., "S": ...}
+decomposer = PIDDecomposer(n_components=4, max_epochs=6, random_state=0)
+blocks = decomposer.fit(data.X, groups=data.groups).decompose(data.X)
 
-# Physiological quantities measured from the signals, plus the simulator's true values.
+# %%
+# Physiological quantities and probes
+# -----------------------------------
+# :func:`skpid.inspection.physiological_targets` measures per trial, from the signals,
+# band power over the motor electrodes, the HbO and HbR amplitude and the timing of the
+# EEG event and of the haemodynamic onset. On simulated data we add the simulator's true
+# quantities. :func:`skpid.inspection.physiological_probes` then gives the cross-subject
+# :math:`R^2` of a ridge probe from every block to every quantity.
+
 targets = physiological_targets(data.X, data.info, eeg_picks=["C3", "C4", "CP5", "CP6"])
 truth = data.factors[["amplitude", "burst_freq", "lag"]].add_prefix("true_")
 r2 = physiological_probes(blocks, pd.concat([targets, truth], axis=1), groups=data.groups)
-print("Cross-subject R^2 of a ridge probe, blocks x quantities:\n", r2.round(2))
-plot_recovery(r2, cbar_label="cross-subject $R^2$", title="What each block carries").savefig(
-    out / "probes.png", dpi=120
-)
+fig = plot_recovery(r2, cbar_label="cross-subject $R^2$", title="What each block carries")
 
-# Training curves of the skorch net.
-plot_training_curves(decomposer.net_.history).savefig(out / "training_curves.png", dpi=120)
+# %%
+# Each block in two dimensions
+# ----------------------------
+# :func:`skpid.inspection.plot_embedding` draws the first two principal components of each
+# block, trials coloured by a label: here the activated hemisphere, the factor the
+# redundant block should carry.
 
-# Each block in 2-D, coloured by the factor it should carry.
-for factor in ("R", "U_eeg", "U_fnirs", "S"):
-    fig = plot_embedding(blocks, data.factors[factor])
-    fig.savefig(out / f"embedding_{factor}.png", dpi=120)
+fig = plot_embedding(blocks, data.factors["R"], color_name="R (hemisphere)")
 
-# Which channels go with each block: forward-model patterns of the block that best
-# predicts the HbO amplitude, on beta power (EEG) and mean HbO (fNIRS).
+# %%
+# Topomaps and fNIRS channel maps
+# -------------------------------
+# A forward-model pattern is the covariance between a channel feature and a block's score
+# across trials: which channels change with the block. Here the features are EEG beta
+# power per electrode and mean HbO per fNIRS channel
+# (:func:`skpid.inspection.channel_features`), and each block is summarised by the score
+# that best predicts the measured HbO amplitude (:func:`skpid.inspection.block_patterns`).
+# :func:`skpid.inspection.plot_patterns` draws one row per block: an EEG topomap on the
+# electrodes and an fNIRS map on the midpoints of the source-detector pairs. Red means the
+# feature rises with the block's score.
+
 features = channel_features(data.X, data.info, band="beta")
 patterns = block_patterns(features, blocks, target=targets["hbo_amplitude"])
-plot_patterns(patterns, data.info).savefig(out / "patterns.png", dpi=120)
-
-# PID of each continuous simulated quantity from the EEG-unique and fNIRS-unique blocks
-# (Gaussian ~-PID in bits): amplitude should be unique to fNIRS, burst frequency to EEG.
-pid = {
-    name: gaussian_pid(blocks["U_eeg"], blocks["U_fnirs"], data.factors[name], random_state=0)
-    for name in ("amplitude", "burst_freq", "lag")
-}
-plot_pid(pid, title="PID of simulated quantities from U_eeg and U_fnirs").savefig(
-    out / "pid.png", dpi=120
-)
-print(f"Figures saved in {out.resolve()}")
+fig = plot_patterns(patterns, data.info)

@@ -43,6 +43,12 @@ def shrinkage_lda():
 
     The standard BCI classifier for few trials and many features (Blankertz et al.,
     NeuroImage 56(2):814-825, 2011).
+
+    Examples
+    --------
+    >>> from skpid.baselines import shrinkage_lda
+    >>> shrinkage_lda()
+    LinearDiscriminantAnalysis(shrinkage='auto', solver='lsqr')
     """
     return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
 
@@ -72,6 +78,21 @@ def make_bandpower_lda(sfreq, *, modality="eeg", bands=None, method="welch", rel
     pipeline : Pipeline
         ``modalitytransformer`` (BandPower on ``modality``) -> ``lineardiscriminantanalysis``.
         Input: a SliceDict/dict holding ``modality`` as ``(n_trials, n_channels, n_times)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> t = np.arange(200) / 100.0  # 2 s at 100 Hz
+    >>> eeg = rng.standard_normal((40, 4, 200))
+    >>> eeg[y == 1, 0] += 2 * np.sin(2 * np.pi * 10 * t)  # alpha on channel 0 in class 1
+    >>> X = SliceDict(eeg=eeg)
+    >>> from skpid.baselines import make_bandpower_lda
+    >>> pipe = make_bandpower_lda(100.0, bands={"alpha": (8, 13), "beta": (13, 30)})
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
     """
     bp = BandPower(sfreq=sfreq, bands=bands, method=method, relative=relative)
     return make_pipeline(_select(modality, bp), shrinkage_lda())
@@ -107,6 +128,20 @@ def make_hemodynamic_lda(
     -------
     pipeline : Pipeline
         ``modalitytransformer`` (HemodynamicFeatures) -> ``lineardiscriminantanalysis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> fnirs = rng.standard_normal((40, 4, 150))  # 15 s at 10 Hz; channels HbO, HbR, ...
+    >>> fnirs[y == 1, 0] += np.linspace(0, 3, 150)  # HbO rises in class 1
+    >>> X = SliceDict(fnirs=fnirs)
+    >>> from skpid.baselines import make_hemodynamic_lda
+    >>> pipe = make_hemodynamic_lda(10.0, ch_types=["hbo", "hbr", "hbo", "hbr"])
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
     """
     hf = HemodynamicFeatures(
         sfreq=sfreq,
@@ -141,6 +176,21 @@ def make_csp_lda(*, modality="eeg", n_components=6, estimator="lwf"):
     -------
     pipeline : Pipeline
         ``modalitytransformer`` (Covariances -> CSP) -> ``lineardiscriminantanalysis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> t = np.arange(200) / 100.0  # 2 s at 100 Hz
+    >>> eeg = rng.standard_normal((40, 4, 200))
+    >>> eeg[y == 1, 0] += 2 * np.sin(2 * np.pi * 10 * t)  # alpha on channel 0 in class 1
+    >>> X = SliceDict(eeg=eeg)
+    >>> from skpid.baselines import make_csp_lda
+    >>> pipe = make_csp_lda(n_components=2)
+    >>> pipe.fit(X, y).predict(X).shape
+    (40,)
     """
     csp = make_pipeline(Covariances(estimator=estimator), CSP(nfilter=n_components, log=True))
     return make_pipeline(_select(modality, csp), shrinkage_lda())
@@ -171,6 +221,21 @@ def make_tangent_space_lr(modalities=("eeg",), *, estimator="oas", metric="riema
     pipeline : Pipeline
         ``modalitytransformer`` (Covariances -> TangentSpace per modality, concatenated) ->
         ``logisticregression``. Tune e.g. ``modalitytransformer__eeg__covariances__estimator``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> t = np.arange(200) / 100.0  # 2 s at 100 Hz
+    >>> eeg = rng.standard_normal((40, 4, 200))
+    >>> eeg[y == 1, 0] += 2 * np.sin(2 * np.pi * 10 * t)  # alpha on channel 0 in class 1
+    >>> X = SliceDict(eeg=eeg)
+    >>> from skpid.baselines import make_tangent_space_lr
+    >>> pipe = make_tangent_space_lr(("eeg",))
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
     """
     return _tangent_space_lr(modalities, lambda: Covariances(estimator=estimator), metric, C)
 
@@ -208,6 +273,20 @@ def make_xdawn_tangent_space_lr(
         ``modalitytransformer`` (XdawnCovariances -> TangentSpace per modality,
         concatenated) -> ``logisticregression``. Tune e.g.
         ``modalitytransformer__fnirs__xdawncovariances__nfilter``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> fnirs = rng.standard_normal((40, 4, 150))  # 15 s at 10 Hz; channels HbO, HbR, ...
+    >>> fnirs[y == 1, 0] += np.linspace(0, 3, 150)  # HbO rises in class 1
+    >>> X = SliceDict(fnirs=fnirs)
+    >>> from skpid.baselines import make_xdawn_tangent_space_lr
+    >>> pipe = make_xdawn_tangent_space_lr(("fnirs",), nfilter=2)
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
     """
     return _tangent_space_lr(
         modalities,
@@ -254,6 +333,18 @@ def make_block_tangent_space_lr(block_size, *, estimator="oas", metric="riemann"
     pipeline : Pipeline
         ``blockcovariances`` -> ``tangentspace`` -> ``logisticregression``; input a single
         array ``(n_trials, n_channels, n_times)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpid.baselines import make_block_tangent_space_lr
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.standard_normal((40, 6, 100))  # 4 EEG then 2 fNIRS channels, one time grid
+    >>> X[y == 1, 0] *= 3  # class 1: more power on the first EEG channel
+    >>> pipe = make_block_tangent_space_lr([4, 2])
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
     """
     return make_pipeline(
         BlockCovariances(block_size=block_size, estimator=estimator),
@@ -304,6 +395,22 @@ def make_shin2017_hybrid(
     stack : StackingClassifier
         Base estimators ``"eeg"`` and ``"fnirs"`` (pipelines), final shrinkage LDA. Input: a
         SliceDict holding both modalities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> from skpid.baselines import make_shin2017_hybrid
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> eeg = rng.standard_normal((40, 4, 200))
+    >>> eeg[y == 1, 0] *= 3  # class 1: more EEG power on channel 0
+    >>> fnirs = rng.standard_normal((40, 4, 150))
+    >>> fnirs[y == 1, 0] += np.linspace(0, 3, 150)  # class 1: HbO rises
+    >>> X = SliceDict(eeg=eeg, fnirs=fnirs)
+    >>> hybrid = make_shin2017_hybrid(10.0, ch_types=["hbo", "hbr"] * 2, n_components=2, cv=3)
+    >>> hybrid.fit(X, y).score(X, y) > 0.9
+    True
     """
     return StackingClassifier(
         estimators=[

@@ -43,7 +43,8 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
     output : {"slicedict", "concat"}, default="slicedict"
         ``"slicedict"``: a :class:`skorch.helper.SliceDict` of transformed modalities (each
         keeps its shape). ``"concat"``: one array ``(n_trials, n_features_out)`` of the
-        flattened outputs side by side, named by :meth:`get_feature_names_out`; it honours
+        flattened outputs side by side, named by
+        :meth:`~ModalityTransformer.get_feature_names_out`; it honours
         ``set_output(transform="pandas")``.
     remainder : {"drop", "passthrough"} or estimator, default="drop"
         What happens to modalities absent from ``transformers``; an estimator is cloned and
@@ -67,6 +68,7 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
     --------
     >>> import numpy as np
     >>> from skorch.helper import SliceDict
+    >>> from skpid.compose import ModalityTransformer
     >>> from skpid.features import BandPower
     >>> rng = np.random.default_rng(0)
     >>> X = SliceDict(eeg=rng.standard_normal((4, 2, 200)), fnirs=rng.standard_normal((4, 3)))

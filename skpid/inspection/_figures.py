@@ -116,6 +116,17 @@ def plot_recovery(
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skpid.inspection import plot_recovery
+    >>> scores = pd.DataFrame(
+    ...     [[0.9, 0.1], [0.0, 0.8]], index=["R", "S"], columns=["R", "S"]
+    ... )
+    >>> fig = plot_recovery(scores, expected={"R": ["R"], "S": ["S"]})
+    >>> len(fig.axes)  # the heatmap and its colour bar
+    2
     """
     # A RecoveryReport is read through its public ``scores`` (no import of skpid.metrics).
     if not isinstance(recovery, pd.DataFrame) and isinstance(
@@ -238,6 +249,17 @@ def plot_pid(
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> from skpid.inspection import plot_pid
+    >>> pid = {
+    ...     "XOR": {"R": 0.0, "U1": 0.0, "U2": 0.0, "S": 1.0},
+    ...     "AND": {"R": 0.311, "U1": 0.0, "U2": 0.0, "S": 0.5},
+    ... }
+    >>> fig = plot_pid(pid, source_names=("x1", "x2"))
+    >>> fig.axes[0].get_ylabel()
+    'information (bits)'
     """
     if kind not in ("stacked", "grouped"):
         raise ValueError(f"kind must be 'stacked' or 'grouped', got {kind!r}.")
@@ -340,6 +362,20 @@ def plot_embedding(
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpid.inspection import plot_embedding
+    >>> rng = np.random.default_rng(0)
+    >>> label = np.repeat([0, 1], 30)
+    >>> blocks = {
+    ...     "R": rng.standard_normal((60, 4)) + label[:, None],  # separates the labels
+    ...     "S": rng.standard_normal((60, 4)),
+    ... }
+    >>> fig = plot_embedding(blocks, label, color_name="R")
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['R (4 comp.)', 'S (4 comp.)']
     """
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}.")
@@ -424,6 +460,19 @@ def plot_training_curves(history, *, terms=None, axes=None, logy="auto", ncols=3
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    Any list of per-epoch dicts works, as a skorch history does:
+
+    >>> from skpid.inspection import plot_training_curves
+    >>> history = [
+    ...     {"epoch": e, "train_loss": 2 / e, "valid_loss": 2.2 / e, "train_redundant": 1 / e}
+    ...     for e in range(1, 6)
+    ... ]
+    >>> fig = plot_training_curves(history)
+    >>> [ax.get_title() for ax in fig.axes]  # the total, then one panel per term
+    ['total loss', 'redundant']
     """
     records = _history_records(history)
     keys = list(dict.fromkeys(k for r in records for k in r))

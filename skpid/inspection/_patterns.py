@@ -30,6 +30,20 @@ def haufe_patterns(X, Z):
     A : ndarray of shape (n_features, n_components)
         ``Cov(X, Z) Cov(Z)^+`` (pseudo-inverse for collinear components): column ``j`` is
         the change of the features per unit of component ``j``, the others held fixed.
+
+    Examples
+    --------
+    A feature driven by the component gets a pattern of 2 (its gain), an unrelated one
+    about 0:
+
+    >>> import numpy as np
+    >>> from skpid.inspection import haufe_patterns
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal(500)
+    >>> X = np.column_stack([2 * z, rng.standard_normal(500)])
+    >>> haufe_patterns(X, z).round(1)
+    array([[2.],
+           [0.]])
     """
     X = np.asarray(X, dtype=np.float64)
     Z = np.asarray(Z, dtype=np.float64)
@@ -68,6 +82,22 @@ def block_scores(Z, *, blocks=None, target=None):
     -------
     scores : DataFrame of shape (n_trials, n_blocks)
         Zero mean, unit variance per column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> quantity = rng.standard_normal(60)  # e.g. the HbO amplitude of each trial
+    >>> blocks = {
+    ...     "R": np.column_stack([quantity, rng.standard_normal(60)]),  # carries it
+    ...     "S": rng.standard_normal((60, 2)),  # does not
+    ... }
+    >>> from skpid.inspection import block_scores
+    >>> scores = block_scores(blocks, target=quantity)
+    >>> list(scores.columns), scores.shape
+    (['R', 'S'], (60, 2))
+    >>> bool(np.corrcoef(scores["R"], quantity)[0, 1] > 0.99)
+    True
     """
     blocks = as_blocks(Z, blocks)
     n_trials = len(next(iter(blocks.values())))
@@ -106,6 +136,23 @@ def block_patterns(features, Z, *, blocks=None, target=None):
         Per modality, the change of each channel's feature per standard deviation of the
         block's score (feature units); columns named as ``features``' columns (``ch<i>``
         for arrays), ``attrs["units"]`` copied from ``features``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> quantity = rng.standard_normal(60)  # e.g. the HbO amplitude of each trial
+    >>> blocks = {
+    ...     "R": np.column_stack([quantity, rng.standard_normal(60)]),  # carries it
+    ...     "S": rng.standard_normal((60, 2)),  # does not
+    ... }
+    >>> from skpid.inspection import block_patterns
+    >>> hbo = np.column_stack([quantity, 0.1 * rng.standard_normal(60)])  # 2 channels
+    >>> patterns = block_patterns({"fnirs": hbo}, blocks, target=quantity)
+    >>> patterns["fnirs"].shape  # (blocks, channels)
+    (2, 2)
+    >>> bool(patterns["fnirs"].loc["R", "ch0"] > 0.8)  # ch0 rises with the R block
+    True
     """
     if not isinstance(features, dict) or not features:
         raise TypeError(

@@ -116,6 +116,24 @@ def physiological_probes(
     scores : DataFrame of shape (n_blocks, n_targets)
         Mean over folds of the test R^2 (1 is perfect, 0 is the training mean, negative
         is worse than that).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> quantity = rng.standard_normal(60)  # e.g. the HbO amplitude of each trial
+    >>> blocks = {
+    ...     "R": np.column_stack([quantity, rng.standard_normal(60)]),  # carries it
+    ...     "S": rng.standard_normal((60, 2)),  # does not
+    ... }
+    >>> import pandas as pd
+    >>> from skpid.inspection import physiological_probes
+    >>> targets = pd.DataFrame({"hbo_amplitude": quantity})
+    >>> r2 = physiological_probes(blocks, targets, groups=np.repeat(np.arange(6), 10))
+    >>> r2.shape  # (blocks, quantities)
+    (2, 1)
+    >>> bool(r2.loc["R", "hbo_amplitude"] > 0.9), bool(r2.loc["S", "hbo_amplitude"] < 0.2)
+    (True, True)
     """
     blocks = as_blocks(Z, blocks)
     n_trials = len(next(iter(blocks.values())))

@@ -68,6 +68,22 @@ def plot_patterns(patterns, info, *, axes=None, cmap="RdBu_r", sensors=True, con
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    An EEG pattern on three electrodes of the 10-20 system:
+
+    >>> import mne
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skpid.inspection import plot_patterns
+    >>> montage = mne.channels.make_standard_montage("easycap-M1")
+    >>> names = ["C3", "Cz", "C4"]
+    >>> info = mne.create_info(names, 10.0, "eeg").set_montage(montage)
+    >>> patterns = {"eeg": pd.DataFrame([[1.0, 0.0, -1.0]], index=["R"], columns=names)}
+    >>> fig = plot_patterns(patterns, {"eeg": info})
+    >>> len(fig.axes) >= 1
+    True
     """
     if not isinstance(patterns, dict) or not patterns:
         raise TypeError(
