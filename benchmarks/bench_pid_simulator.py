@@ -52,8 +52,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import pandas as pd
 
-from skpid.datasets import eeg_features, fnirs_features, make_eeg_fnirs
+from skpid.datasets import make_eeg_fnirs
 from skpid.metrics import discrete_pid, gaussian_pid
+from skpid.model_selection import eeg_features, fnirs_features
 
 FACTORS = ("R", "U_eeg", "U_fnirs", "S")
 EXPECTED = {"R": "R", "U_eeg": "U1", "U_fnirs": "U2", "S": "S"}

@@ -18,7 +18,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from skpid.datasets import factor_decodability, make_eeg_fnirs
+from skpid.datasets import make_eeg_fnirs
+from skpid.model_selection import factor_decodability
 
 BOUNDS = {
     ("R", "eeg"): (0.5, None),

@@ -41,7 +41,8 @@ def _summary(data):
 
 
 def _simulate(args):
-    from skpid.datasets import factor_decodability, make_eeg_fnirs
+    from skpid.datasets import make_eeg_fnirs
+    from skpid.model_selection import factor_decodability
 
     t0 = time.perf_counter()
     data = make_eeg_fnirs(

@@ -19,8 +19,15 @@ def test_demo_fits_prints_tables_and_saves_the_heatmap(tmp_path, capsys):
     args += ["--max-epochs", "1", "--verbose", "0", "--output", str(tmp_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Recovery matrix on the 1 held-out subjects" in out
-    for row in ("PID blocks + logistic regression", "EEG band power + sLDA", "pyriemann"):
+    assert "scored on the 1 held-out subjects" in out
+    # the default (no priors), the priors, and the priors' own features alone
+    for title in (
+        "PIDDecomposer (default: no priors): cross-subject",
+        "PIDDecomposer + physiological priors: cross-subject",
+        "The priors' own features alone",
+    ):
+        assert title in out
+    for row in ("band_power", "coupling_delay", "EEG band power + sLDA", "pyriemann"):
         assert row in out
     assert (tmp_path / "recovery.png").stat().st_size > 10_000
 
