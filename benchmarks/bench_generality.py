@@ -42,7 +42,8 @@ from skpid.decomposition import CoMM, FactorCL, PIDDecomposer
 from skpid.decomposition._priors import PRIORS, check_priors, prior_features
 from skpid.decomposition._training import apply_scaling, fit_scaling
 from skpid.features import BandPower, HemodynamicFeatures
-from skpid.model_selection._protocol import PROBES, transfer_recovery, within_recovery
+from skpid.model_selection import transfer_recovery, within_recovery
+from skpid.model_selection._protocol import PROBES
 
 DEV_SEEDS = (0,)
 REPORT_SEEDS = (1,)

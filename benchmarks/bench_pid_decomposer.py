@@ -29,8 +29,7 @@ import pandas as pd
 
 from skpid.datasets import make_eeg_fnirs
 from skpid.decomposition import PIDDecomposer
-from skpid.model_selection import eeg_features, fnirs_features
-from skpid.model_selection._protocol import transfer_recovery, within_recovery
+from skpid.model_selection import eeg_features, fnirs_features, transfer_recovery, within_recovery
 
 FACTORS = ["R", "U_eeg", "U_fnirs", "S"]
 TARGETS = {"R": 0.85, "U_eeg": 0.85, "U_fnirs": 0.85, "S": 0.5}

@@ -91,7 +91,7 @@ def _demo(args):
     from skpid.datasets import make_eeg_fnirs
     from skpid.decomposition import PIDDecomposer
     from skpid.inspection import plot_recovery
-    from skpid.model_selection._protocol import make_probe, transfer_recovery, within_recovery
+    from skpid.model_selection import make_probe, transfer_recovery, within_recovery
 
     factors = ["R", "U_eeg", "U_fnirs", "S"]
     t0 = time.perf_counter()

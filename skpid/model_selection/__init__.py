@@ -11,6 +11,10 @@ Evaluations
 Results
     :func:`summarize_results` (mean and spread per pipeline), :func:`compare_pipelines`
     (paired Wilcoxon test), :func:`unit_scores`, :func:`plot_scores`, :func:`plot_paired`.
+Recovery of ground-truth factors across subjects
+    :func:`transfer_recovery` (probe trained on training subjects, scored on held-out
+    ones: the figure that counts), :func:`within_recovery` (within the held-out
+    subjects, shown next to it), :func:`make_probe`.
 Evidence of the simulator's factor placement
     :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features` (formerly in
     :mod:`skpid.datasets`).
@@ -36,6 +40,7 @@ from ._evaluation import (
     groups_fit_params,
 )
 from ._placement import eeg_features, factor_decodability, fnirs_features
+from ._protocol import make_probe, transfer_recovery, within_recovery
 from ._report import (
     compare_pipelines,
     plot_paired,
@@ -53,8 +58,11 @@ __all__ = [
     "factor_decodability",
     "fnirs_features",
     "groups_fit_params",
+    "make_probe",
     "plot_paired",
     "plot_scores",
     "summarize_results",
+    "transfer_recovery",
     "unit_scores",
+    "within_recovery",
 ]
