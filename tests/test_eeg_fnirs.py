@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from skorch.helper import SliceDict
 
-from skpid.datasets import canonical_hrf, factor_decodability, make_eeg_fnirs
+from skpid.datasets import canonical_hrf, make_eeg_fnirs
 from skpid.io import from_epochs, to_epochs
+from skpid.model_selection import factor_decodability
 
 
 @pytest.fixture(scope="module")

@@ -207,10 +207,11 @@ def make_eeg_fnirs(
     eeg_unique_strength=1.0,
     fnirs_unique_strength=1.0,
     synergy_strength=1.0,
-    efficiency_strength=0.0,
+    efficiency_strength=None,
     nuisance_strength=1.0,
     noise_level=1.0,
     subject_variability=1.0,
+    synergy="delay",
     target="R",
     dtype=np.float32,
     random_state=None,
@@ -258,11 +259,13 @@ def make_eeg_fnirs(
         Difference between the long and short coupling delays, in units of 0.7 s. Above
         ~1.4 the onset time alone starts to betray ``S`` (the pure-synergy bound
         ``delta / event_window`` passes 0.1).
-    efficiency_strength : float, default=0.0
-        When > 0, adds a second synergistic factor ``S_eff`` (neural efficiency): a gamma
-        power increase after the event (neural intensity, EEG only) with two levels, and
-        ``S_eff = 1`` when the intensity level matches the metabolic-cost level
-        (``U_fnirs``), an XOR that neither modality shows alone.
+    efficiency_strength : float or None, default=None
+        When > 0, adds a second synergistic factor, neural efficiency: a gamma power
+        increase after the event (neural intensity, EEG only) with two levels, and the
+        factor is 1 when the intensity level matches the metabolic-cost level
+        (``U_fnirs``), an XOR that neither modality shows alone. It is the column ``S``
+        under ``synergy="efficiency"`` and ``S_eff`` otherwise. None means 0 (no such
+        factor) for ``synergy="delay"`` and 1 for ``synergy="efficiency"``.
     nuisance_strength : float, default=1.0
         Amplitude of task-irrelevant artefacts: eye blinks in EEG (``N_eeg``) and motion
         artefacts in fNIRS (``N_fnirs``), each present in half of the trials.
@@ -270,6 +273,12 @@ def make_eeg_fnirs(
         Scales background EEG activity, systemic physiology and measurement noise.
     subject_variability : float, default=1.0
         Scales the spread of every subject parameter (0: identical subjects).
+    synergy : {"delay", "efficiency"}, default="delay"
+        Which synergistic factor is the label column ``S``. ``"delay"``: the
+        neurovascular coupling delay (the efficiency factor, if enabled, is ``S_eff``).
+        ``"efficiency"``: neural efficiency (needs ``efficiency_strength > 0``); the
+        delay factor is still simulated and kept as ``S_delay``. The signals of one seed
+        are the same under both choices; only the column names change.
     target : str, default="R"
         Factor copied into ``y``.
     dtype : numpy dtype, default=np.float32
@@ -286,18 +295,27 @@ def make_eeg_fnirs(
           HbO and HbR of each source-detector pair side by side.
         - ``factors``: DataFrame, one row per trial, with integer labels ``R`` (0 left,
           1 right), ``U_eeg`` (0 alpha, 1 beta, 2 gamma), ``U_fnirs`` (0 low, 1 high
-          metabolic cost), ``S`` (0 short, 1 long delay), ``S_eff`` if enabled, nuisance
+          metabolic cost), ``S`` (0 short, 1 long delay; under ``synergy="efficiency"``
+          the efficiency factor, the delay then being ``S_delay``), ``S_eff`` if enabled
+          under ``synergy="delay"``, nuisance
           labels ``N_eeg`` and ``N_fnirs``, and continuous values ``laterality``,
           ``burst_freq`` (Hz), ``amplitude`` (HbO peak, mol/L), ``lag`` (s),
           ``event_time`` (s), ``onset_time`` (s), ``gamma_intensity`` if enabled, and
           ``subject``.
         - ``y``: ndarray (n,), the ``target`` factor.
         - ``groups``: ndarray (n,), subject ids.
-        - ``info``: dict with ``eeg`` and ``fnirs`` entries (``sfreq``, ``ch_names``,
-          ``ch_types``, ``tmin``, ``mne_info`` with sensor positions; see
-          :func:`skpid.io.to_epochs`), ``subjects`` (DataFrame of subject parameters)
-          and ``params`` (the arguments of this call).
+        - ``info``: dict with ``eeg`` and ``fnirs`` entries (``kind``, ``sfreq``,
+          ``ch_names``, ``ch_types``, ``tmin``, ``mne_info`` with sensor positions; see
+          :func:`skpid.io.to_epochs`), ``subjects`` (DataFrame of subject parameters),
+          ``params`` (the arguments of this call), ``task`` (``"eeg_fnirs_delay"`` or
+          ``"eeg_fnirs_efficiency"``) and ``synergy_parts`` (the factor columns, one per
+          modality, that ``S`` is built from).
+        - ``description``: str, a summary of the generative model and of the factors.
     """
+    if synergy not in _SYNERGIES:
+        raise ValueError(f"synergy={synergy!r} is unknown; pass one of {list(_SYNERGIES)}.")
+    if efficiency_strength is None:
+        efficiency_strength = 1.0 if synergy == "efficiency" else 0.0
     params = dict(
         n_subjects=n_subjects,
         n_trials=n_trials,
@@ -315,6 +333,11 @@ def make_eeg_fnirs(
         subject_variability=subject_variability,
     )
     _check_params(**params)
+    if synergy == "efficiency" and efficiency_strength == 0:
+        raise ValueError(
+            "synergy='efficiency' needs the efficiency factor: pass efficiency_strength > 0 "
+            "(or None for 1.0)."
+        )
     if eeg_duration < 3:
         raise ValueError(f"eeg_duration={eeg_duration} s is too short; use at least 3 s.")
     if fnirs_duration < eeg_duration + 8:
@@ -344,13 +367,17 @@ def make_eeg_fnirs(
         factors.insert(0, "subject", s)
         frames.append(factors)
     factors = pd.concat(frames, ignore_index=True)
+    if synergy == "efficiency":
+        factors = factors.rename(columns={"S": "S_delay", "S_eff": "S"})
     if target not in factors:
         raise ValueError(f"target={target!r} is not a factor; choose one of {list(factors)}.")
     info = {
-        "eeg": modality_info(_eeg_info(eeg_sfreq), tmin=0.0),
-        "fnirs": modality_info(_fnirs_info(fnirs_sfreq), tmin=0.0),
+        "eeg": modality_info(_eeg_info(eeg_sfreq), tmin=0.0, kind="eeg"),
+        "fnirs": modality_info(_fnirs_info(fnirs_sfreq), tmin=0.0, kind="fnirs"),
         "subjects": subjects,
-        "params": {**params, "target": target, "random_state": random_state},
+        "params": {**params, "synergy": synergy, "target": target, "random_state": random_state},
+        "task": f"eeg_fnirs_{synergy}",
+        "synergy_parts": dict(_SYNERGIES[synergy]),
     }
     return Bunch(
         X=SliceDict(eeg=eeg, fnirs=fnirs),
@@ -358,7 +385,33 @@ def make_eeg_fnirs(
         y=factors[target].to_numpy(),
         groups=factors["subject"].to_numpy(),
         info=info,
+        description=_description(synergy),
     )
+
+
+def _description(synergy):
+    s_line = {
+        "delay": "S: neurovascular coupling delay (0 short, 1 long), the haemodynamic onset "
+        "minus the neural event time; the event time is random, so neither modality alone "
+        "shows the delay.",
+        "efficiency": "S: neural efficiency, 1 when the EEG gamma intensity level matches the "
+        "metabolic-cost level U_fnirs (an XOR of an EEG and an fNIRS latent); the coupling "
+        "delay is kept as S_delay.",
+    }[synergy]
+    return (
+        "make_eeg_fnirs: paired EEG (32 channels, volts) and fNIRS (20 pairs, HbO/HbR "
+        "interleaved, mol/L) trials with one lateralised neural event each.\n"
+        "R: activated hemisphere (ERP/burst over C3 or C4; HbO rise over the same side).\n"
+        "U_eeg: activation mode, the burst frequency (alpha, beta, gamma).\n"
+        "U_fnirs: metabolic cost, the haemodynamic amplitude (low, high).\n" + s_line
+    )
+
+
+#: synergy -> the factor columns S is built from, per modality (after renaming).
+_SYNERGIES = {
+    "delay": {"eeg": "event_time", "fnirs": "onset_time"},
+    "efficiency": {"eeg": "gamma_intensity", "fnirs": "U_fnirs"},
+}
 
 
 def _draw_trial_factors(rng, n, sub, eeg_duration, params):

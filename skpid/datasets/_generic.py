@@ -526,7 +526,23 @@ def _bitwise_mutual_info(kind):
     }
 
 
-def make_bitwise(n_samples=1000, *, kind="xor", n_features=8, noise=0.1, random_state=None):
+#: kind -> {factor label column: bit column} in the R / U_<modality> / S convention: bits
+#: both modalities see are R, bits one sees are U_x1 / U_x2, a purely synergistic target
+#: is S (AND/OR mix redundancy and synergy, so their target is no factor of its own).
+_BITWISE_FACTORS = {
+    "xor": {"U_x1": "b1", "U_x2": "b2", "S": "y"},
+    "and": {"U_x1": "b1", "U_x2": "b2"},
+    "or": {"U_x1": "b1", "U_x2": "b2"},
+    "unique": {"U_x1": "b1", "U_x2": "b2"},
+    "redundant": {"R": "b1"},
+    "unique_redundant": {"R": "r", "U_x1": "u"},
+    "copy": {"U_x1": "b1", "U_x2": "b2"},
+}
+
+
+def make_bitwise(
+    n_samples=1000, *, kind="xor", n_features=8, noise=0.1, n_groups=1, random_state=None
+):
     """Two modalities embedding known bits, with a target of known PID.
 
     Fair independent bits are drawn; modality ``x1`` sees some of them, ``x2`` others, and
@@ -557,6 +573,9 @@ def make_bitwise(n_samples=1000, *, kind="xor", n_features=8, noise=0.1, random_
     noise : float, default=0.1
         Standard deviation of the Gaussian noise on every feature (the bits have
         amplitude 1 along their directions).
+    n_groups : int, default=1
+        Number of groups: contiguous, near-equal blocks of samples named in ``groups``
+        (labels only; the data do not depend on it), for group-wise cross-validation.
     random_state : int, RandomState instance or None, default=None
         Seed; the embedding directions are drawn first, so they do not depend on
         ``n_samples``.
@@ -580,6 +599,19 @@ def make_bitwise(n_samples=1000, *, kind="xor", n_features=8, noise=0.1, random_
         mutual_info : dict of str to float
             ``"I(x1;y)"``, ``"I(x2;y)"``, ``"I(x1,x2;y)"`` in bits, computed exactly from
             the discrete variables (the noiseless content of each modality).
+        factors : pandas.DataFrame
+            The bits as ground-truth factors: ``R`` (a bit both modalities see), ``U_x1``
+            / ``U_x2`` (bits one modality sees), ``S`` (the target, for ``"xor"``, the
+            only purely synergistic kind), whichever exist for ``kind``; the nuisance
+            bits ``N_x1`` and ``N_x2``, and ``subject`` (the group).
+        groups : ndarray of int, shape (n_samples,)
+            Group of every sample (see ``n_groups``).
+        info : dict
+            Per modality ``{"kind": "tabular", "n_features", "sfreq": None, "tmin":
+            None}``, ``task`` (``"bitwise_<kind>"``), ``params`` and, for ``"xor"``,
+            ``synergy_parts`` (``{"x1": "U_x1", "x2": "U_x2"}``, the factor columns that
+            ``S`` is built from).
+        description : str
 
     Raises
     ------
@@ -606,6 +638,20 @@ def make_bitwise(n_samples=1000, *, kind="xor", n_features=8, noise=0.1, random_
             f"n_features >= {needed}."
         )
     noise = _check_real("noise", noise, 0.0)
+    n_groups = _check_int("n_groups", n_groups, 1)
+    if n_groups > n_samples:
+        raise ValueError(
+            f"n_groups={n_groups} exceeds n_samples={n_samples}; every group needs at least "
+            "one sample. Pass n_groups <= n_samples."
+        )
+    params = dict(
+        n_samples=n_samples,
+        kind=kind,
+        n_features=n_features,
+        noise=noise,
+        n_groups=n_groups,
+        random_state=random_state,
+    )
     rng = check_random_state(random_state)
 
     directions = [_random_orthogonal(rng, n_features, len(s) + 1) for s in (seen1, seen2)]
@@ -618,11 +664,39 @@ def make_bitwise(n_samples=1000, *, kind="xor", n_features=8, noise=0.1, random_
         coded = 2.0 * np.column_stack([bits[b] for b in (*seen, f"n{j}")]) - 1.0
         X[f"x{j}"] = coded @ d.T + noise * rng.standard_normal((n_samples, n_features))
 
+    y = np.asarray(y, dtype=np.int64)
+    bits = pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in bits.items()})
+    groups = np.arange(n_samples) * n_groups // n_samples
+    columns = {"y": y, **bits}
+    factors = pd.DataFrame(
+        {
+            **{label: columns[bit] for label, bit in _BITWISE_FACTORS[kind].items()},
+            "N_x1": bits["n1"],
+            "N_x2": bits["n2"],
+            "subject": groups,
+        }
+    )
+    info = {
+        m: {"kind": "tabular", "n_features": n_features, "sfreq": None, "tmin": None}
+        for m in ("x1", "x2")
+    }
+    info.update(task=f"bitwise_{kind}", params=params)
+    if kind == "xor":
+        info["synergy_parts"] = {"x1": "U_x1", "x2": "U_x2"}
+    placed = ", ".join(f"{label} = {bit}" for label, bit in _BITWISE_FACTORS[kind].items())
     return Bunch(
         X=SliceDict(**X),
-        y=np.asarray(y, dtype=np.int64),
-        bits=pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in bits.items()}),
+        y=y,
+        bits=bits,
         sources={"x1": list(seen1), "x2": list(seen2)},
         pid=_bitwise_pid(kind),
         mutual_info=_bitwise_mutual_info(kind),
+        factors=factors,
+        groups=groups,
+        info=info,
+        description=(
+            f"make_bitwise(kind={kind!r}): fair bits embedded along fixed orthonormal "
+            f"directions (x1 sees {list(seen1)}, x2 sees {list(seen2)}), a nuisance bit "
+            f"per modality, Gaussian noise. Factors: {placed}."
+        ),
     )

@@ -15,8 +15,10 @@ Recovery of ground-truth factors across subjects
     :func:`transfer_recovery` (probe trained on training subjects, scored on held-out
     ones: the figure that counts), :func:`within_recovery` (within the held-out
     subjects, shown next to it), :func:`make_probe`.
-Evidence of the simulator's factor placement
-    :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features` (formerly in
+Evidence of each task's factor placement
+    :func:`task_placement` (every task of :mod:`skpid.datasets`: each factor from each
+    modality alone and from both, with hand-built features and linear and nonlinear
+    probes), :func:`modality_features`, :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features` (formerly in
     :mod:`skpid.datasets`).
 
 Example::
@@ -48,8 +50,10 @@ from ._report import (
     summarize_results,
     unit_scores,
 )
+from ._task_placement import PLACEMENT_PROBES, modality_features, task_placement
 
 __all__ = [
+    "PLACEMENT_PROBES",
     "CrossSessionEvaluation",
     "CrossSubjectEvaluation",
     "WithinSubjectEvaluation",
@@ -59,9 +63,11 @@ __all__ = [
     "fnirs_features",
     "groups_fit_params",
     "make_probe",
+    "modality_features",
     "plot_paired",
     "plot_scores",
     "summarize_results",
+    "task_placement",
     "transfer_recovery",
     "unit_scores",
     "within_recovery",
