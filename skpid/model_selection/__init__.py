@@ -18,8 +18,9 @@ Recovery of ground-truth factors across subjects
 Evidence of each task's factor placement
     :func:`task_placement` (every task of :mod:`skpid.datasets`: each factor from each
     modality alone and from both, with hand-built features and linear and nonlinear
-    probes), :func:`modality_features`, :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features` (formerly in
-    :mod:`skpid.datasets`).
+    probes), :func:`modality_features`; for :func:`~skpid.datasets.make_eeg_fnirs`
+    also :func:`factor_decodability`, :func:`eeg_features`, :func:`fnirs_features`
+    (formerly in :mod:`skpid.datasets`).
 
 Example::
 
