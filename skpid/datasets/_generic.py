@@ -350,6 +350,7 @@ def make_multimodal_gaussian(
         structure_types : dict of str to str
             Structure name -> ``"global"``, ``"partial"`` or ``"specific"``.
         modality_names : list of str
+            Names of the modalities, in the order of ``X``.
         noise_var : float
             Variance of the additive noise, ``noise**2``.
 
@@ -612,6 +613,7 @@ def make_bitwise(
             ``synergy_parts`` (``{"x1": "U_x1", "x2": "U_x2"}``, the factor columns that
             ``S`` is built from).
         description : str
+            Text describing the simulation.
 
     Raises
     ------

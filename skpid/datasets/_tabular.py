@@ -201,6 +201,7 @@ def make_paired_xor(
         weights : dict
             Label directions and the two networks ``(W1, c1, W2, c2)``.
         description : str
+            Text describing the simulation.
 
     Examples
     --------
