@@ -246,9 +246,14 @@ def from_epochs(epochs=None, *, split_hb=False, picks=None, **modalities):
 
     Examples
     --------
-    >>> X, info = from_epochs(epochs)  # doctest: +SKIP
-    >>> X, info = from_epochs(eeg=epochs_eeg, fnirs=epochs_fnirs)  # doctest: +SKIP
-    >>> y = info["eeg"]["events"][:, 2]  # doctest: +SKIP
+    >>> from skpid.datasets import make_eeg_fnirs
+    >>> from skpid.io import from_epochs, to_epochs
+    >>> data = make_eeg_fnirs(n_subjects=1, n_trials=4, random_state=0)
+    >>> epochs = to_epochs(data.X, data.info)  # dict of mne.EpochsArray
+    >>> X, info = from_epochs(eeg=epochs["eeg"], fnirs=epochs["fnirs"])
+    >>> X["eeg"].shape, info["fnirs"]["sfreq"]
+    ((4, 32, 1000), 10.0)
+    >>> y = info["eeg"]["events"][:, 2]  # the event codes, one per trial
     """
     if not isinstance(split_hb, bool):
         raise TypeError(f"split_hb must be True or False, got {split_hb!r}.")
@@ -381,6 +386,18 @@ def to_epochs(X, info, *, events=None, event_id=None):
     See Also
     --------
     from_epochs : The way from mne Epochs to a multimodal batch.
+
+    Examples
+    --------
+    >>> from skpid.datasets import make_eeg_fnirs
+    >>> from skpid.io import from_epochs, to_epochs
+    >>> data = make_eeg_fnirs(n_subjects=1, n_trials=4, random_state=0)
+    >>> epochs = to_epochs(data.X, data.info)
+    >>> sorted(epochs), len(epochs["eeg"])
+    (['eeg', 'fnirs'], 4)
+    >>> X, info = from_epochs(eeg=epochs["eeg"], fnirs=epochs["fnirs"])
+    >>> X["fnirs"].shape
+    (4, 40, 200)
     """
     if not isinstance(X, Mapping):
         raise TypeError(

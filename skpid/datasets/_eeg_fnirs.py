@@ -311,6 +311,15 @@ def make_eeg_fnirs(
           ``"eeg_fnirs_efficiency"``) and ``synergy_parts`` (the factor columns, one per
           modality, that ``S`` is built from).
         - ``description``: str, a summary of the generative model and of the factors.
+
+    Examples
+    --------
+    >>> from skpid.datasets import make_eeg_fnirs
+    >>> data = make_eeg_fnirs(n_subjects=2, n_trials=10, random_state=0)
+    >>> data.X["eeg"].shape, data.X["fnirs"].shape
+    ((20, 32, 1000), (20, 40, 200))
+    >>> list(data.factors.columns[:5])
+    ['subject', 'R', 'U_eeg', 'U_fnirs', 'S']
     """
     if synergy not in _SYNERGIES:
         raise ValueError(f"synergy={synergy!r} is unknown; pass one of {list(_SYNERGIES)}.")

@@ -276,6 +276,19 @@ def component_recovery(
     ValueError
         For mismatched lengths, non-finite values, empty or out-of-range blocks, constant
         factors, unknown factor kinds or correspondences, or folds with a single class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skpid.metrics import component_recovery
+    >>> rng = np.random.default_rng(0)
+    >>> factors = pd.DataFrame({"R": rng.integers(0, 2, 200), "S": rng.integers(0, 2, 200)})
+    >>> Z = np.column_stack([factors["R"] + 0.1 * rng.standard_normal(200),
+    ...                      rng.standard_normal(200)])
+    >>> report = component_recovery(Z, factors, blocks={"R": [0], "S": [1]})
+    >>> bool(report.scores.loc["R", "R"] > 0.9), bool(abs(report.scores.loc["S", "S"]) < 0.3)
+    (True, True)
     """
     columns = list(Z.columns) if isinstance(Z, pd.DataFrame) else None
     z = np.asarray(Z, dtype=np.float64) if not hasattr(Z, "detach") else Z.detach().numpy()
