@@ -24,11 +24,11 @@ event time is the delay.
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 from sklearn.utils import Bunch, check_random_state
 from skorch.helper import SliceDict
 
 from ..io import modality_info
+from ..physiology import spm_hrf
 from ..preprocessing._eeg import _standard_montage
 
 __all__ = ["EEG_CHANNELS", "FNIRS_OPTODE_PAIRS", "make_eeg_fnirs"]
@@ -100,16 +100,16 @@ def _fnirs_info(sfreq):
 
 
 def canonical_hrf(t, peak_scale=1.0, undershoot_ratio=6.0):
-    """Canonical double-gamma haemodynamic response, normalised to a unit peak.
+    """The simulator's haemodynamic response: SPM's canonical double gamma, unit peak.
 
-    The SPM form (Friston et al. 1998; Glover 1999): a gamma density of shape 6 (peak at
-    5 s) minus one of shape 16 (undershoot near 15 s) divided by ``undershoot_ratio``.
+    :func:`skpid.physiology.spm_hrf` (Friston et al. 1998) with the simulator's names for
+    its parameters.
 
     Parameters
     ----------
     t : ndarray
         Times after the neural event, in seconds (negative times give 0).
-    peak_scale : float or ndarray
+    peak_scale : float
         Stretches the time axis; 1.2 moves the peak from ~5 s to ~6 s.
     undershoot_ratio : float
         Ratio of the peak to the undershoot density.
@@ -118,14 +118,7 @@ def canonical_hrf(t, peak_scale=1.0, undershoot_ratio=6.0):
     -------
     h : ndarray, same shape as ``t``
     """
-    tau = np.clip(np.asarray(t, dtype=float) / peak_scale, 0.0, None)
-    with np.errstate(divide="ignore"):
-        log_tau = np.log(tau)
-    peak = np.exp(5.0 * log_tau - tau - gammaln(6.0))
-    under = np.exp(15.0 * log_tau - tau - gammaln(16.0))
-    h = np.where(tau > 0, peak - under / undershoot_ratio, 0.0)
-    # The undershoot is negligible at the peak (~5 s), so the gamma(6) mode normalises it.
-    return h / np.exp(5.0 * np.log(5.0) - 5.0 - gammaln(6.0))
+    return spm_hrf(t, stretch=float(peak_scale), ratio=float(undershoot_ratio))
 
 
 def _spatial_weights(positions, centre, width):
