@@ -116,7 +116,10 @@ def _priors(task):
     }
 
 
-def _decomposers(task, fit_seed, quick):
+METHODS = ("PID (no priors)", "PID + priors", "CoMM", "FactorCL")
+
+
+def _decomposers(task, fit_seed, quick, methods):
     small = {"max_epochs": 3} if quick else {}
     out = {"PID (no priors)": PIDDecomposer(random_state=fit_seed, **small)}
     if _is_time_series(task):
@@ -124,9 +127,9 @@ def _decomposers(task, fit_seed, quick):
             priors=_priors(task), random_state=fit_seed, **_prior_settings(task), **small
         )
     out["CoMM"] = CoMM(random_state=fit_seed, **small)
-    if len(task.X) == 2:
+    if len(list(task.X)) == 2:  # FactorCL takes two modalities
         out["FactorCL"] = FactorCL(random_state=fit_seed, **small)
-    return out
+    return {name: est for name, est in out.items() if name in methods}
 
 
 def _pooled(x, n):
@@ -205,7 +208,7 @@ def _median(list_of_tables):
     }
 
 
-def run_task(name, seed, fits, quick):
+def run_task(name, seed, fits, quick, methods=METHODS, references=True):
     task = TASKS[name](seed, quick)
     factors = _factor_table(task)
     subjects = np.unique(task.groups)
@@ -220,13 +223,14 @@ def run_task(name, seed, fits, quick):
         f"{len(factors)} trials, {len(subjects)} subjects ({n_train} train / "
         f"{len(subjects) - n_train} held out); factors {list(factors.columns)}"
     )
-    for ref, (Z, blocks) in _reference_features(task, train, test).items():
+    refs = _reference_features(task, train, test) if references else {}
+    for ref, (Z, blocks) in refs.items():
         for kind, table in _tables(Z, blocks, factors, train, test, seed).items():
             print(f"\n{ref} ({kind})")
             print(table.round(2).to_string())
     results = {}
     for fit_seed in range(fits):
-        for method, est in _decomposers(task, fit_seed, quick).items():
+        for method, est in _decomposers(task, fit_seed, quick, methods).items():
             t0 = time.perf_counter()
             est.fit(_subset(task.X, train), groups=task.groups[train])
             elapsed = time.perf_counter() - t0
@@ -246,13 +250,17 @@ def main():
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--dev", action="store_true", help="development seeds (for tuning)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument(
+        "--no-references", action="store_true", help="skip the raw, hand-built and prior rows"
+    )
     args = parser.parse_args()
     seeds = DEV_SEEDS if args.dev else REPORT_SEEDS
     print(f"{'DEVELOPMENT' if args.dev else 'REPORT'} data seeds {seeds}; priors: {sorted(PRIORS)}")
     t0 = time.perf_counter()
     for name in args.tasks:
         for seed in seeds:
-            run_task(name, seed, args.fits, args.quick)
+            run_task(name, seed, args.fits, args.quick, args.methods, not args.no_references)
     print(f"\nTotal time {time.perf_counter() - t0:.0f} s")
 
 
