@@ -241,7 +241,6 @@ nitpick_ignore_regex += [(r"py:.*", r"skpid(\.\w+)*\._\w+(\..*)?")]
 # module named in the comment; delete the entry once it is fixed.
 _DOCSTRING_REFERENCES_TO_FIX = [
     r"(skpid\.datasets\.)?(LICENCE|REGISTRY|URL)",  # datasets/_shin2017.py
-    r"(CoMM|FactorCL|HCL)(Network|Objective)",  # decomposition/_comm, _factorcl, _hcl
     r"(eeg_event_time|hemodynamic_onsets)",  # inspection/_targets.py
     r"evaluate",  # model_selection/_evaluation.py
     r"(FNIRS_OPTODE_PAIRS|make_eeg_fnirs)",  # model_selection/_placement.py (unqualified)

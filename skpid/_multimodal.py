@@ -13,11 +13,58 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_multimodal", "check_signature", "n_trials", "signature"]
+__all__ = [
+    "SIDE_KEY",
+    "check_ch_types",
+    "check_modality_name",
+    "check_multimodal",
+    "check_signature",
+    "modality_kind",
+    "n_trials",
+    "signal_kind",
+    "signature",
+    "split_modalities",
+]
+
+#: Reserved batch key under which the deep decomposers pass side inputs (physiological
+#: targets, the coupling profile) to their networks, as a dict; no modality may take it.
+SIDE_KEY = "__side__"
 
 
-def _split_spec(modalities, n_columns):
-    """Turn a ``modalities`` specification into ``{name: index array}`` along axis 1."""
+def check_modality_name(name):
+    """Refuse a modality name that is not a str or is the reserved :data:`SIDE_KEY`.
+
+    Raises
+    ------
+    TypeError
+        ``name`` is not a str.
+    ValueError
+        ``name`` is :data:`SIDE_KEY`.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"Modality names must be str, got {name!r}.")
+    if name == SIDE_KEY:
+        raise ValueError(
+            f"{SIDE_KEY!r} is reserved for the side inputs of the networks and cannot name a "
+            "modality; rename it."
+        )
+    return name
+
+
+def split_modalities(modalities, n_columns):
+    """Turn a ``modalities`` specification into ``{name: index array}`` along axis 1.
+
+    Parameters
+    ----------
+    modalities : mapping, sequence of int or int
+        As for :func:`check_multimodal`.
+    n_columns : int
+        Size of axis 1.
+
+    Returns
+    -------
+    spec : dict of str to ndarray of int
+    """
     if isinstance(modalities, Integral) and not isinstance(modalities, bool):
         if not 1 <= modalities <= n_columns:
             raise ValueError(
@@ -30,8 +77,7 @@ def _split_spec(modalities, n_columns):
     if isinstance(modalities, Mapping):
         spec = {}
         for name, idx in modalities.items():
-            if not isinstance(name, str):
-                raise TypeError(f"Modality names must be str, got {name!r}.")
+            check_modality_name(name)
             if isinstance(idx, slice):
                 idx = np.arange(n_columns)[idx]
             idx = np.asarray(idx)
@@ -153,8 +199,7 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
             raise ValueError("X is an empty mapping; pass at least one modality.")
         data = {}
         for name, value in X.items():
-            if not isinstance(name, str):
-                raise TypeError(f"Modality names must be str, got {name!r}.")
+            check_modality_name(name)
             data[name] = _as_float_array(name, value)
     else:
         arr = _as_float_array("X", X)
@@ -171,7 +216,9 @@ def check_multimodal(X, *, modalities=None, min_trials=2, min_modalities=1, refe
                 "(channel/column indices), a list of block sizes, or a dict/SliceDict of "
                 "arrays."
             )
-        data = {name: arr[:, idx] for name, idx in _split_spec(modalities, arr.shape[1]).items()}
+        data = {
+            name: arr[:, idx] for name, idx in split_modalities(modalities, arr.shape[1]).items()
+        }
         if not data:
             raise ValueError(
                 f"modalities={modalities!r} selects no modality from X of shape {arr.shape}; "
@@ -251,3 +298,114 @@ def check_signature(data, reference):
 def n_trials(data):
     """Number of trials of a validated multimodal dict."""
     return next(iter(data.values())).shape[0]
+
+
+#: mne channel types of each modality kind (fNIRS: haemoglobin, optical density, raw
+#: intensity, as mne names them).
+KIND_CH_TYPES = {
+    "eeg": frozenset({"eeg"}),
+    "nirs": frozenset({"hbo", "hbr", "fnirs_od", "fnirs_cw_amplitude", "fnirs_fd_phase"}),
+}
+
+
+def modality_kind(name, shape, ch_types=None):
+    """Kind of a modality: ``"eeg"``, ``"nirs"`` or None (generic treatment).
+
+    The single rule of skpid (encoders, default augmentations, priors). Only a time
+    series ``(channels, times)`` has a kind. When its channel types are known (mne's
+    names, e.g. ``info[m]["ch_types"]`` of :func:`skpid.io.from_epochs`), they decide:
+    all ``"eeg"`` is EEG, all fNIRS types (``"hbo"``, ``"hbr"``, ``"fnirs_od"``...) is
+    fNIRS, anything else (mixed, MEG...) has no kind. Otherwise the name decides: one
+    containing ``"eeg"`` (any case) is EEG, one containing ``"nirs"`` is fNIRS, whatever
+    its channel count.
+
+    Parameters
+    ----------
+    name : str
+        Modality name.
+    shape : tuple of int
+        Trailing shape, ``(channels, times)`` or ``(features,)``.
+    ch_types : sequence of str or None, default=None
+        mne channel type of every channel.
+
+    Returns
+    -------
+    kind : {"eeg", "nirs"} or None
+
+    Examples
+    --------
+    >>> from skpid._multimodal import modality_kind
+    >>> modality_kind("EEG", (32, 1000)), modality_kind("fnirs", (41, 100))
+    ('eeg', 'nirs')
+    >>> modality_kind("m0", (4, 100), ch_types=["hbo", "hbr", "hbo", "hbr"])
+    'nirs'
+    >>> modality_kind("eeg", (32,)) is None  # tabular
+    True
+    """
+    if len(shape) != 2:
+        return None
+    return signal_kind(name, ch_types)
+
+
+def signal_kind(name, ch_types=None):
+    """The rule of :func:`modality_kind` without the shape: channel types, else the name.
+
+    Parameters
+    ----------
+    name : str
+    ch_types : sequence of str or None, default=None
+
+    Returns
+    -------
+    kind : {"eeg", "nirs"} or None
+    """
+    if ch_types is not None:
+        types = set(ch_types)
+        for kind, known in KIND_CH_TYPES.items():
+            if types and types <= known:
+                return kind
+        return None
+    lowered = name.lower()
+    if "eeg" in lowered:
+        return "eeg"
+    if "nirs" in lowered:
+        return "nirs"
+    return None
+
+
+def check_ch_types(ch_types, shapes):
+    """Validate a ``ch_types`` parameter: modality name to one mne type per channel.
+
+    Parameters
+    ----------
+    ch_types : dict of str to sequence of str, or None
+    shapes : dict of str to tuple
+        Trailing shape of each modality.
+
+    Returns
+    -------
+    ch_types : dict of str to list of str
+
+    Raises
+    ------
+    ValueError
+        An unknown modality, a tabular one, or a count different from its channels.
+    """
+    if ch_types is None:
+        return {}
+    out = {}
+    for name, types in ch_types.items():
+        if name not in shapes:
+            raise ValueError(
+                f"ch_types names modality {name!r}, which is not one of {list(shapes)}."
+            )
+        types = [types] * shapes[name][0] if isinstance(types, str) else list(types)
+        if len(shapes[name]) != 2 or len(types) != shapes[name][0]:
+            raise ValueError(
+                f"ch_types[{name!r}] must give one mne channel type per channel of a time "
+                f"series; the modality has trailing shape {shapes[name]} and got "
+                f"{len(types)} types. Pass info[{name!r}]['ch_types'] of "
+                "skpid.io.from_epochs."
+            )
+        out[name] = types
+    return out

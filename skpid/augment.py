@@ -30,9 +30,12 @@ from functools import partial
 
 import torch
 
+from ._multimodal import modality_kind
+
 __all__ = [
     "AUGMENTATIONS",
     "Augmenter",
+    "BraindecodeTransform",
     "amplitude_scale",
     "band_scale",
     "channel_dropout",
@@ -313,16 +316,19 @@ AUGMENTATIONS = {
 }
 
 
-def default_augmentations(name, ndim):
-    """Default augmentation list of one modality, from its name and number of axes.
+def default_augmentations(name, ndim, kind="auto"):
+    """Default augmentation list of one modality, from its kind and number of axes.
 
     Parameters
     ----------
     name : str
-        Modality name; a name containing ``"eeg"`` gets the EEG list, one containing
-        ``"nirs"`` the fNIRS list (case-insensitive).
+        Modality name.
     ndim : int
         3 for time series ``(n, channels, times)``, 2 for tabular ``(n, features)``.
+    kind : {"auto", "eeg", "nirs", None}, default="auto"
+        Kind of the modality (see :func:`skpid._multimodal.modality_kind`); ``"auto"``
+        decides from the name (``"eeg"``, ``"nirs"``, case-insensitive). EEG and fNIRS
+        get their own lists, other time series a generic one.
 
     Returns
     -------
@@ -340,20 +346,51 @@ def default_augmentations(name, ndim):
     if ndim == 2:
         return [("gaussian_noise", {"std": 0.1}), ("time_mask", {"max_fraction": 0.2})]
     common = [("gaussian_noise", {"std": 0.1}), ("time_mask", {"max_fraction": 0.3})]
-    lowered = name.lower()
-    if "eeg" in lowered:
+    if kind == "auto":
+        kind = modality_kind(name, (1, 1))
+    if kind == "eeg":
         return [
             ("band_scale", {}),
             ("time_shift", {"max_shift": 0.005}),
             ("channel_dropout", {"p": 0.1}),
             ("gaussian_noise", {"std": 0.1}),
         ]
-    if "nirs" in lowered:
+    if kind == "nirs":
         return [("hrf_jitter", {}), ("channel_dropout", {"p": 0.1}), *common]
     return [("amplitude_scale", {}), ("time_shift", {"max_shift": 0.005}), *common]
 
 
+class BraindecodeTransform:
+    """A braindecode transform (``braindecode.augmentation.Transform``) as an augmentation.
+
+    Calls ``transform(x)`` on the batch of one modality; the transform draws its own
+    randomness (its ``random_state`` and torch's generator, which ``fit`` seeds), not
+    skpid's ``generator``.
+
+    Parameters
+    ----------
+    transform : braindecode.augmentation.Transform
+    """
+
+    def __init__(self, transform):
+        self.transform = transform
+        self.__name__ = type(transform).__name__
+
+    def __call__(self, x, *, generator=None):
+        out = self.transform(x)
+        return out[0] if isinstance(out, tuple) else out
+
+    def __repr__(self):
+        return f"BraindecodeTransform({self.transform!r})"
+
+
+def _is_braindecode_transform(item):
+    return type(item).__module__.startswith("braindecode") and isinstance(item, torch.nn.Module)
+
+
 def _resolve_one(modality, item):
+    if _is_braindecode_transform(item):
+        return BraindecodeTransform(item)
     if callable(item):
         return item
     if isinstance(item, str):
@@ -386,7 +423,7 @@ def _resolve_one(modality, item):
         return partial(fn, **params)
     raise TypeError(
         f"Augmentation {item!r} of modality {modality!r} must be a name, a (name, params) "
-        "pair or a callable f(x, *, generator) -> tensor."
+        "pair, a braindecode transform or a callable f(x, *, generator) -> tensor."
     )
 
 
@@ -412,17 +449,23 @@ class Augmenter:
     ----------
     augmentations : mapping of str to list, or None
         Modality name to a list of augmentations, each a name from :data:`AUGMENTATIONS`,
-        a ``(name, params)`` pair or a callable ``f(x, *, generator) -> tensor``. An empty
-        list disables augmentation of that modality; modalities not listed (or all, when
-        None) get :func:`default_augmentations`.
+        a ``(name, params)`` pair, a braindecode transform (e.g.
+        ``braindecode.augmentation.FTSurrogate``, see :class:`BraindecodeTransform`) or a
+        callable ``f(x, *, generator) -> tensor``. An empty list disables augmentation of
+        that modality; modalities not listed (or all, when None) get
+        :func:`default_augmentations`.
     shapes : mapping of str to tuple
         Trailing shape of each modality (``(channels, times)`` or ``(features,)``).
     shared : list of callable or None, default=None
         Augmentations of the whole batch dict ``f(batch, *, generator) -> batch`` (e.g.
         :func:`common_time_shift`), applied first, before the per-modality ones.
+    kinds : mapping of str to str or None, default=None
+        Kind of each modality (``"eeg"``, ``"nirs"`` or None), which chooses its default
+        augmentations; None decides from the names (see
+        :func:`skpid._multimodal.modality_kind`).
     """
 
-    def __init__(self, augmentations, shapes, shared=None):
+    def __init__(self, augmentations, shapes, shared=None, kinds=None):
         augmentations = {} if augmentations is None else augmentations
         if not isinstance(augmentations, Mapping):
             raise TypeError(
@@ -443,8 +486,9 @@ class Augmenter:
         for name, shape in shapes.items():
             spec = augmentations.get(name)
             if spec is None:
-                spec = default_augmentations(name, len(shape) + 1)
-            if isinstance(spec, (str, tuple)) or callable(spec):
+                kind = "auto" if kinds is None else kinds.get(name)
+                spec = default_augmentations(name, len(shape) + 1, kind=kind)
+            if isinstance(spec, (str, tuple)) or callable(spec):  # one augmentation
                 spec = [spec]
             self.pipelines[name] = [_resolve_one(name, item) for item in spec]
             _trial_run(name, self.pipelines[name], shape)

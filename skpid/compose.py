@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.helper import SliceDict
 
-from ._multimodal import _split_spec, check_multimodal, signature
+from ._multimodal import check_multimodal, signature, split_modalities
 
 __all__ = ["ModalityTransformer"]
 
@@ -400,7 +400,7 @@ class ModalityTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys
                 "input_features is not equal to feature_names_in_. Pass the names seen in "
                 "fit, or input_features=None."
             )
-        spec = _split_spec(self.modalities, self.n_features_in_)
+        spec = split_modalities(self.modalities, self.n_features_in_)
         return {name: input_features[idx] for name, idx in spec.items()}
 
     def __sklearn_tags__(self):

@@ -29,6 +29,7 @@ __all__ = [
     "club",
     "correlation_matrix",
     "cross_correlation_penalty",
+    "gated_info_nce",
     "gaussian_nll",
     "info_nce",
     "nce_club",
@@ -71,7 +72,7 @@ def info_nce(z1, z2, temperature=0.1, symmetric=True, condition=None):
     With a ``condition``, the ``n - 1`` negatives of anchor ``i`` count with weights
     ``(n - 1) * softmax_j(cos(c_i, c_j) / temperature)`` (``j != i``) instead of 1: a
     kernel estimate of contrasting against trials that share the anchor's condition
-    [6]_. What the condition determines then no longer tells the positive from the
+    [3]_. What the condition determines then no longer tells the positive from the
     negatives, so the representation gains nothing by encoding it (conditioned on the
     other modalities' redundant representations, a modality's own block keeps what is
     unique to it). A constant condition gives the plain loss.
@@ -93,6 +94,27 @@ def info_nce(z1, z2, temperature=0.1, symmetric=True, condition=None):
     -------
     loss : torch.Tensor of shape ()
         Mean cross-entropy of identifying the positive among the (weighted) batch.
+
+    References
+    ----------
+    .. [1] van den Oord, Li and Vinyals, "Representation learning with contrastive
+       predictive coding", arXiv:1807.03748, 2018.
+    .. [2] Radford et al., "Learning transferable visual models from natural language
+       supervision", ICML 2021.
+    .. [3] Tsai et al., "Conditional contrastive learning with kernel", ICLR 2022.
+
+    Examples
+    --------
+    Aligned pairs give a lower loss than shuffled ones:
+
+    >>> import torch
+    >>> from skpid.losses import info_nce
+    >>> g = torch.Generator().manual_seed(0)
+    >>> z = torch.randn(32, 8, generator=g)
+    >>> aligned = info_nce(z, z + 0.1 * torch.randn(32, 8, generator=g))
+    >>> shuffled = info_nce(z, z[torch.randperm(32, generator=g)])
+    >>> aligned.shape, bool(aligned < shuffled)
+    (torch.Size([]), True)
     """
     _check_pair(z1, z2, "z1", "z2")
     if z1.shape[1] != z2.shape[1]:
@@ -113,6 +135,43 @@ def info_nce(z1, z2, temperature=0.1, symmetric=True, condition=None):
         # anchor i of z2 weighs its negatives as anchor i of z1 does
         loss = 0.5 * (loss + F.cross_entropy(logits.T + shift, target))
     return loss
+
+
+def gated_info_nce(z1, z2, temperature=0.1):
+    """Symmetric InfoNCE on dot products, so the norm of the rows sets the sharpness.
+
+    Unlike :func:`info_nce` (cosine similarity), the rows are not normalised: with
+    ``z = g u``, ``|u| = 1``, the logits are ``g^2 cos / temperature`` and a gate ``g``
+    near 0 makes the loss ``log(batch)`` whatever the pairing. The deep HCL
+    (:class:`skpid.nn.HCLObjective`) uses it so that a structure's gate acts as an
+    inverse temperature.
+
+    Parameters
+    ----------
+    z1, z2 : torch.Tensor of shape (batch, dim)
+        Paired representations (row ``i`` of each is a positive pair).
+    temperature : float, default=0.1
+
+    Returns
+    -------
+    loss : torch.Tensor of shape ()
+
+    Examples
+    --------
+    A closed gate gives chance, ``log(batch)``; a wider one sharpens the contrast:
+
+    >>> import math
+    >>> import torch
+    >>> from skpid.losses import gated_info_nce
+    >>> z = torch.nn.functional.normalize(torch.eye(8), dim=1)
+    >>> round(float(gated_info_nce(0 * z, 0 * z)), 4) == round(math.log(8), 4)
+    True
+    >>> bool(gated_info_nce(2 * z, 2 * z) < gated_info_nce(z, z))
+    True
+    """
+    logits = z1 @ z2.T / temperature
+    target = torch.arange(len(z1), device=z1.device)
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
 
 
 def _log_negative_weights(condition, temperature):
@@ -154,6 +213,25 @@ def nce_lower_bound(scores):
     -------
     bound : torch.Tensor of shape ()
         Lower bound in nats, at most ``log(batch)``.
+
+    References
+    ----------
+    .. [1] van den Oord, Li and Vinyals, "Representation learning with contrastive
+       predictive coding", arXiv:1807.03748, 2018.
+
+    Examples
+    --------
+    A critic that scores the jointly drawn pairs far above the others reaches the ceiling
+    ``log(batch)``:
+
+    >>> import math
+    >>> import torch
+    >>> from skpid.losses import nce_lower_bound
+    >>> scores = 20.0 * torch.eye(16)
+    >>> round(nce_lower_bound(scores).item(), 3), round(math.log(16), 3)
+    (2.773, 2.773)
+    >>> nce_lower_bound(torch.zeros(16, 16)).item()  # a critic that sees no difference
+    0.0
     """
     _check_scores(scores)
     n = scores.shape[0]
@@ -163,8 +241,8 @@ def nce_lower_bound(scores):
 def nce_club(scores):
     """NCE-CLUB upper-bound estimate of I(X; Y) from a matrix of critic scores.
 
-    CLUB [3]_ bounds mutual information from above by the gap between the (log-)density
-    ratio on joint pairs and on independent pairs. NCE-CLUB [4]_ uses for that ratio a
+    CLUB [1]_ bounds mutual information from above by the gap between the (log-)density
+    ratio on joint pairs and on independent pairs. NCE-CLUB [2]_ uses for that ratio a
     critic trained separately by :func:`nce_lower_bound`, so this is
     ``mean_i f(x_i, y_i) - mean_{i != j} f(x_i, y_j)``. Minimise it with respect to the
     representations while the critic is held fixed (train the critic in its own step).
@@ -178,6 +256,22 @@ def nce_club(scores):
     -------
     estimate : torch.Tensor of shape ()
         Zero when the critic scores joint and independent pairs alike.
+
+    References
+    ----------
+    .. [1] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual
+       information", ICML 2020.
+    .. [2] Liang et al., "Factorized contrastive learning: going beyond multi-view
+       redundancy", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skpid.losses import nce_club
+    >>> nce_club(torch.ones(8, 8)).item()  # joint and independent pairs scored alike
+    0.0
+    >>> nce_club(torch.eye(8)).item()  # joint pairs 1 above the others
+    1.0
     """
     _check_scores(scores)
     n = scores.shape[0]
@@ -199,7 +293,7 @@ def gaussian_nll(mu, logvar, y):
     """Negative log-likelihood of ``y`` under ``N(mu, exp(logvar))``, up to a constant.
 
     Trains the variational network ``q(y | x) = N(mu(x), diag(exp(logvar(x))))`` of
-    :func:`club` by maximum likelihood [3]_.
+    :func:`club` by maximum likelihood [1]_.
 
     Parameters
     ----------
@@ -210,19 +304,35 @@ def gaussian_nll(mu, logvar, y):
     -------
     nll : torch.Tensor of shape ()
         Mean over the batch of ``sum_d ((y - mu)^2 / exp(logvar) + logvar) / 2``.
+
+    References
+    ----------
+    .. [1] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual
+       information", ICML 2020.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skpid.losses import gaussian_nll
+    >>> y = torch.tensor([[0.0, 1.0], [2.0, -1.0]])
+    >>> gaussian_nll(y, torch.zeros_like(y), y).item()  # exact means, unit variance
+    0.0
+    >>> gaussian_nll(torch.zeros_like(y), torch.zeros_like(y), y).item()  # mean sum of y^2 / 2
+    1.5
     """
     _check_gaussian(mu, logvar, y)
     return 0.5 * ((y - mu).pow(2) / logvar.exp() + logvar).sum(1).mean()
 
 
 def club(mu, logvar, y):
-    """CLUB upper-bound estimate of I(X; Y) with a Gaussian variational ``q(y | x)`` [3]_.
+    """CLUB upper-bound estimate of I(X; Y) with a Gaussian variational ``q(y | x)``.
 
-    ``E_p(x,y)[log q(y|x)] - E_p(x)E_p(y)[log q(y|x)]``, the second expectation over every
-    pair of the batch. With the mean fixed by a trained regressor ``mu(x)``, it grows with
-    how much of ``y``'s variance ``x`` explains: it is zero when ``E[y | x]`` does not
-    depend on ``x`` (then no linear probe on ``y`` can read anything about ``x`` from its
-    mean). Minimise it with respect to ``y`` while ``q`` is trained by :func:`gaussian_nll`.
+    CLUB [1]_ is ``E_p(x,y)[log q(y|x)] - E_p(x)E_p(y)[log q(y|x)]``, the second
+    expectation over every pair of the batch. With the mean fixed by a trained regressor
+    ``mu(x)``, it grows with how much of ``y``'s variance ``x`` explains: it is zero when
+    ``E[y | x]`` does not depend on ``x`` (then no linear probe on ``y`` can read anything
+    about ``x`` from its mean). Minimise it with respect to ``y`` while ``q`` is trained by
+    :func:`gaussian_nll`.
 
     Parameters
     ----------
@@ -235,6 +345,26 @@ def club(mu, logvar, y):
     -------
     estimate : torch.Tensor of shape ()
         In nats; zero in expectation when ``q`` ignores ``x``.
+
+    References
+    ----------
+    .. [1] Cheng et al., "CLUB: a contrastive log-ratio upper bound of mutual
+       information", ICML 2020.
+
+    Examples
+    --------
+    A regressor that predicts ``y`` from ``x`` (here: ``mu = x``) gives a positive estimate
+    when ``y`` depends on ``x`` and about zero when it does not:
+
+    >>> import torch
+    >>> from skpid.losses import club
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(256, 2, generator=g)
+    >>> logvar = torch.zeros(256, 2)
+    >>> dependent = club(x, logvar, x + 0.1 * torch.randn(256, 2, generator=g))
+    >>> independent = club(torch.zeros(256, 2), logvar, torch.randn(256, 2, generator=g))
+    >>> bool(dependent > 1.0), abs(independent.item()) < 1e-6
+    (True, True)
     """
     _check_gaussian(mu, logvar, y)
     inv_var = (-logvar).exp()
@@ -258,6 +388,15 @@ def correlation_matrix(z, eps=1e-5):
     Returns
     -------
     corr : torch.Tensor of shape (dim, dim)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skpid.losses import correlation_matrix
+    >>> z = torch.tensor([[1.0, 2.0], [2.0, 4.0], [3.0, 6.5]])
+    >>> corr = correlation_matrix(z)
+    >>> corr.shape, torch.allclose(corr.diagonal(), torch.ones(2), atol=1e-4)
+    (torch.Size([2, 2]), True)
     """
     if not torch.is_tensor(z) or z.ndim != 2 or z.shape[0] < 2:
         raise ValueError("z must be a (batch, dim) tensor with at least 2 rows.")
@@ -269,7 +408,7 @@ def cross_correlation_penalty(a, b, eps=1e-5):
     """Mean squared cross-correlation between the features of two batches.
 
     Each feature is standardised over the batch, then the (dim_a, dim_b) correlation
-    matrix ``a_std.T @ b_std / batch`` is formed as in Barlow Twins [5]_; its mean square
+    matrix ``a_std.T @ b_std / batch`` is formed as in Barlow Twins [1]_; its mean square
     is zero when no feature of ``a`` is linearly correlated with a feature of ``b``.
 
     Parameters
@@ -283,6 +422,22 @@ def cross_correlation_penalty(a, b, eps=1e-5):
     -------
     penalty : torch.Tensor of shape ()
         Mean of the squared correlations, in [0, 1].
+
+    References
+    ----------
+    .. [1] Zbontar et al., "Barlow twins: self-supervised learning via redundancy
+       reduction", ICML 2021.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skpid.losses import cross_correlation_penalty
+    >>> g = torch.Generator().manual_seed(0)
+    >>> a = torch.randn(512, 3, generator=g)
+    >>> round(cross_correlation_penalty(a, a[:, :1]).item(), 2)  # 1 of 3 pairs correlated
+    0.33
+    >>> cross_correlation_penalty(a, torch.randn(512, 2, generator=g)).item() < 0.01
+    True
     """
     _check_pair(a, b, "a", "b")
     corr = correlation_matrix(torch.cat([a, b], dim=1), eps)[: a.shape[1], a.shape[1] :]

@@ -6,7 +6,8 @@ import torch
 from sklearn.exceptions import NotFittedError
 from skorch.helper import SliceDict
 
-from skpid.decomposition._comm import CoMM, CoMMNetwork, CoMMObjective
+from skpid.decomposition import CoMM
+from skpid.nn import CoMMNetwork, CoMMObjective
 
 TINY = {"n_components": 3, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
 

@@ -6,8 +6,9 @@ import torch
 from sklearn.exceptions import NotFittedError
 from skorch.helper import SliceDict
 
-from skpid.decomposition._factorcl import ConcatCritic, FactorCL, FactorCLObjective
+from skpid.decomposition import FactorCL
 from skpid.losses import nce_lower_bound
+from skpid.nn import ConcatCritic, FactorCLObjective
 
 TINY = {"n_components": 2, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
 

@@ -11,7 +11,9 @@ from sklearn.linear_model import LinearRegression
 from skorch.helper import SliceDict
 
 from skpid.datasets import make_multimodal_gaussian
-from skpid.decomposition._hcl import HCL, HCLObjective, gated_info_nce
+from skpid.decomposition import HCL
+from skpid.losses import gated_info_nce
+from skpid.nn import HCLObjective
 
 TINY = {"n_components": 2, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "random_state": 0}
 

@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from skpid._multimodal import SIDE_KEY, modality_kind
 from skpid.nn import (
     BatchCentering,
     FilterBankEncoder,
@@ -18,7 +19,6 @@ from skpid.nn import (
     TemporalConvEncoder,
     TokenFusion,
     make_encoder,
-    modality_kind,
     token_summary,
 )
 
@@ -142,7 +142,7 @@ def _burst(freq, channel, start, n=1, n_channels=6, n_times=1000, sfreq=100.0):
 def test_modality_kind_from_name_and_shape():
     assert modality_kind("EEG", (32, 100)) == "eeg"
     assert modality_kind("fnirs", (40, 100)) == "nirs"
-    assert modality_kind("fnirs", (41, 100)) is None  # no (HbO, HbR) pairs
+    assert modality_kind("fnirs", (41, 100)) == "nirs"  # whatever the channel count
     assert modality_kind("eeg", (32,)) is None  # tabular
     assert modality_kind("emg", (4, 100)) is None
 
@@ -152,14 +152,15 @@ def test_pid_network_auxiliary_predictions():
     sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "S": 5}
     net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, targets={"eeg": 4, "fnirs": 1})
     X = {m: torch.randn(7, *s) for m, s in shapes.items()}
-    targets = {"target_eeg": torch.zeros(7, 4), "target_fnirs": torch.ones(7, 1)}
-    out = net(**X, **targets)
+    targets = {"eeg": torch.zeros(7, 4), "fnirs": torch.ones(7, 1)}
+    side = {SIDE_KEY: {"targets": targets}}
+    out = net(**X, **side)
     assert out["T_eeg"].shape == out["A_eeg"].shape == (7, 4)
     assert out["T_fnirs"].shape == out["A_fnirs"].shape == (7, 1)
-    assert out["T_eeg"] is targets["target_eeg"] and out["A_eeg"].requires_grad
+    assert out["T_eeg"] is targets["eeg"] and out["A_eeg"].requires_grad
     # the network computes no target itself: without one, no prediction either
     assert "T_eeg" not in net(**X) and "A_eeg" not in net(**X)
-    assert "T_eeg" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X, **targets)
+    assert "T_eeg" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X, **side)
 
 
 def test_pid_network_fuses_a_given_coupling_profile():
@@ -171,12 +172,13 @@ def test_pid_network_fuses_a_given_coupling_profile():
     with pytest.raises(ValueError, match="coupling_profile"):
         net(**X)
     profile = torch.randn(7, 3, 9)
-    out = net(**X, coupling_profile=profile)
-    other = net(**X, coupling_profile=profile.flip(2))
+    out = net(**X, **{SIDE_KEY: {"coupling_profile": profile}})
+    other = net(**X, **{SIDE_KEY: {"coupling_profile": profile.flip(2)}})
     assert out["S"].shape == (7, 5) and not torch.allclose(out["S"], other["S"])
     torch.testing.assert_close(out["U_eeg"], other["U_eeg"])  # only the fusion reads it
     delay = torch.randn(7, 1)
-    assert net(**X, coupling_profile=profile, target_synergy=delay)["A_synergy"].shape == (7, 1)
+    side = {SIDE_KEY: {"coupling_profile": profile, "synergy_target": delay}}
+    assert net(**X, **side)["A_synergy"].shape == (7, 1)
 
 
 def test_log_power_envelope_option():

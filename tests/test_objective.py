@@ -2,9 +2,9 @@
 
 import torch
 
-from skpid.decomposition._objective import PIDObjective
+from skpid._multimodal import SIDE_KEY
 from skpid.losses import info_nce
-from skpid.nn import PIDNetwork
+from skpid.nn import PIDNetwork, PIDObjective
 
 SHAPES = {"eeg": (4, 100), "fnirs": (4, 20)}
 SIZES = {"R": 3, "U_eeg": 2, "U_fnirs": 2, "S": 2}
@@ -14,8 +14,8 @@ def _outputs(targets=None):
     torch.manual_seed(0)
     net = PIDNetwork(SHAPES, SIZES, d_model=16, n_tokens=4, targets=targets).train()
     X = {m: torch.randn(16, *s) for m, s in SHAPES.items()}
-    given = {f"target_{m}": torch.randn(16, k) for m, k in (targets or {}).items()}
-    return net, net(**X, **given)
+    given = {m: torch.randn(16, k) for m, k in (targets or {}).items()}
+    return net, net(**X, **{SIDE_KEY: {"targets": given}})
 
 
 def test_decorrelation_moves_the_higher_block_of_each_pair_only():

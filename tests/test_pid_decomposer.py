@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
 from skpid.decomposition import PIDDecomposer
-from skpid.decomposition._readout import lattice_blocks
+from skpid.decomposition._readout import LinearMap, lattice_blocks
 from skpid.decomposition._training import GroupBatchSampler
 
 FAST = {"max_epochs": 2, "hidden_size": 16, "n_tokens": 4, "random_state": 0}
@@ -288,7 +288,10 @@ def test_orthogonalize_reads_the_blocks_out_in_lattice_order():
     plain = PIDDecomposer(n_components=sizes, orthogonalize=False, **FAST).fit(X)
     peeled = PIDDecomposer(n_components=sizes, **FAST).fit(X)
     assert not hasattr(plain, "readout_")
-    assert set(peeled.readout_) == {"R_eeg", "R_fnirs", "R", "U_eeg", "U_fnirs", "S"}
+    readout = peeled.readout_
+    assert set(readout.shared) == set(readout.unique) == {"eeg", "fnirs"}
+    assert isinstance(readout.synergy, LinearMap)
+    assert readout.correlation is peeled.redundancy_correlation_
     correlation = peeled.redundancy_correlation_
     assert correlation.shape == (2,) and np.all(np.diff(correlation) <= 0)
     assert np.all((correlation == 0) | ((correlation >= 0.5) & (correlation <= 1 + 1e-9)))

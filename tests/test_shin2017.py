@@ -33,6 +33,7 @@ from shin2017_release import (
 )
 from skorch.helper import SliceDict
 
+from skpid._utils import standard_montage
 from skpid.datasets import _shin2017
 from skpid.datasets._download import file_sha256
 from skpid.datasets._shin2017 import (
@@ -43,7 +44,6 @@ from skpid.datasets._shin2017 import (
     read_shin2017_raw,
 )
 from skpid.io import to_epochs
-from skpid.preprocessing._eeg import _standard_montage
 
 matplotlib.use("Agg")
 
@@ -75,12 +75,12 @@ def release(tmp_path_factory):
 def _head_positions(names):
     """Head-frame positions of 10-5 names, computed by mne from the template alone."""
     info = mne.create_info(list(names), 100.0, "eeg")
-    info.set_montage(_standard_montage("1005"))
+    info.set_montage(standard_montage("1005"))
     return {c: ch["loc"][:3].copy() for c, ch in zip(info.ch_names, info["chs"], strict=True)}
 
 
 def _split(pair):
-    known = _standard_montage("1005").ch_names
+    known = standard_montage("1005").ch_names
     return next(
         (pair[:k], pair[k:]) for k in range(1, len(pair)) if pair[:k] in known and pair[k:] in known
     )

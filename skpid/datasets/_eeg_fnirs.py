@@ -27,9 +27,9 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 from skorch.helper import SliceDict
 
+from .._utils import standard_montage
 from ..io import modality_info
 from ..physiology import spm_hrf
-from ..preprocessing._eeg import _standard_montage
 
 __all__ = ["EEG_CHANNELS", "FNIRS_OPTODE_PAIRS", "make_eeg_fnirs"]
 
@@ -59,14 +59,14 @@ _FRONTAL_SITES = ("Fp1", "Fp2")
 
 
 def _positions():
-    return {k: np.asarray(v) for k, v in _standard_montage().get_positions()["ch_pos"].items()}
+    return {k: np.asarray(v) for k, v in standard_montage().get_positions()["ch_pos"].items()}
 
 
 def _eeg_info(sfreq):
     import mne
 
     info = mne.create_info(list(EEG_CHANNELS), sfreq, ch_types="eeg")
-    info.set_montage(_standard_montage())
+    info.set_montage(standard_montage())
     return info
 
 

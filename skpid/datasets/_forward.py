@@ -37,9 +37,9 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 from skorch.helper import SliceDict
 
+from .._utils import standard_montage
 from ..io import modality_info
 from ..physiology import glover_hrf
-from ..preprocessing._eeg import _standard_montage
 
 __all__ = ["FORWARD_EEG_CHANNELS", "FORWARD_OPTODE_PAIRS", "make_eeg_fnirs_forward"]
 
@@ -83,7 +83,7 @@ def _eeg_mne_info(sfreq, ch_names=FORWARD_EEG_CHANNELS):
     import mne
 
     info = mne.create_info(list(ch_names), float(sfreq), ch_types="eeg")
-    info.set_montage(_standard_montage())
+    info.set_montage(standard_montage())
     return info
 
 

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from .._utils import standard_montage
 from ..io import modality_info
 from ..preprocessing import preprocess_eeg, preprocess_fnirs
-from ..preprocessing._eeg import _standard_montage
 
 __all__ = ["load_eegmat", "load_finemi_fnirs", "load_shin2017_ma_fnirs"]
 
@@ -88,11 +88,6 @@ def _check_window(tmin, tmax, times_available=None):
             )
 
 
-def _modality_info(mne_info, times, **extra):
-    """skpid's per-modality metadata dict (as :func:`skpid.io.from_epochs` gives it)."""
-    return modality_info(mne_info, times[0], times=np.asarray(times), **extra)
-
-
 def _epochs_at_annotations(raw, event_id, tmin, tmax, baseline, what, descriptions=None):
     """Epoch ``raw`` around its annotations; ``descriptions`` maps annotation text to codes.
 
@@ -151,7 +146,10 @@ def _bunch_or_epochs(X, y, groups, metadata, mne_info, times, event_id, return_e
         y=np.asarray(y, dtype=int),
         groups=np.asarray(groups, dtype=int),
         metadata=metadata.reset_index(drop=True),
-        info={**_modality_info(mne_info, times, **extra), "event_id": dict(event_id)},
+        info={
+            **modality_info(mne_info, times[0], times=np.asarray(times), **extra),
+            "event_id": dict(event_id),
+        },
     )
 
 
@@ -340,7 +338,7 @@ def _read_eegmat_raw(file):
     raw.set_channel_types(
         {k: v for k, v in types.items() if k in raw.ch_names}, on_unit_change="ignore"
     )
-    raw.set_montage(_standard_montage("1020"), on_missing="ignore")
+    raw.set_montage(standard_montage("1020"), on_missing="ignore")
     return raw
 
 

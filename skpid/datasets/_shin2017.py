@@ -49,10 +49,11 @@ from scipy.io import loadmat
 from sklearn.utils import Bunch
 from skorch.helper import SliceDict
 
+from .._utils import standard_montage
+from ..io import modality_info
 from ..preprocessing import preprocess_eeg, preprocess_fnirs
-from ..preprocessing._eeg import _standard_montage
 from ._download import extract_archive, fetch_archive
-from ._real import _concat_data, _modality_info, _share_bads
+from ._real import _concat_data, _share_bads
 
 __all__ = ["fetch_shin2017", "load_shin2017", "read_shin2017_raw"]
 
@@ -400,7 +401,7 @@ def _eeg_raw(cnt, file):
     clab = _strings(_field(cnt, "clab", file))
     sfreq = float(_field(cnt, "fs", file))
     types = ["eog" if "EOG" in name.upper() else "eeg" for name in clab]
-    montage = _standard_montage("1005")
+    montage = standard_montage("1005")
     missing = [
         c for c, t in zip(clab, types, strict=True) if t == "eeg" and c not in montage.ch_names
     ]
@@ -474,7 +475,7 @@ def _nirs_raw(cnt, file):
             f"'<source><detector>highWL'; got names without a tag {bad[:4]} and pairs "
             f"lacking a wavelength {incomplete[:4]}. Use the release's NIRS/cnt.mat unchanged."
         )
-    template = _standard_montage("1005")
+    template = standard_montage("1005")
     positions = template.get_positions()
     split = {label: _split_optodes(label, positions["ch_pos"]) for label in pairs}
     unknown = [label for label, v in split.items() if v is None]
@@ -815,12 +816,17 @@ def load_shin2017(
     events = np.column_stack([np.arange(len(y)), np.zeros(len(y), int), y + 1])
     used_id = {k: v for k, v in event_id.items() if v in events[:, 2]}
     info = {
-        "eeg": _modality_info(
-            eeg_epochs[0].info.copy(), eeg_epochs[0].times, events=events, event_id=used_id
+        "eeg": modality_info(
+            eeg_epochs[0].info.copy(),
+            eeg_epochs[0].times[0],
+            times=np.asarray(eeg_epochs[0].times),
+            events=events,
+            event_id=used_id,
         ),
-        "fnirs": _modality_info(
+        "fnirs": modality_info(
             nirs_epochs[0].info.copy(),
-            nirs_epochs[0].times,
+            nirs_epochs[0].times[0],
+            times=np.asarray(nirs_epochs[0].times),
             events=events.copy(),
             event_id=dict(used_id),
             bads=bads,

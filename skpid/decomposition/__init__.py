@@ -7,6 +7,9 @@
   (global, partial, specific) with group-sparse gates.
 - :class:`LinearHCL`: the linear hierarchical model with global / partial / specific
   loading blocks; :func:`loading_recovery_error` scores estimated loadings.
+
+Estimators only: the networks, objectives and critics of the deep decomposers are in
+:mod:`skpid.nn`, their losses in :mod:`skpid.losses`.
 """
 
 from ._comm import CoMM

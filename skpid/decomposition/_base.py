@@ -19,19 +19,31 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
-from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from .._multimodal import check_multimodal, n_trials, signature
+from .._multimodal import (
+    SIDE_KEY,
+    check_ch_types,
+    check_multimodal,
+    modality_kind,
+    n_trials,
+    signature,
+)
 from ..augment import Augmenter
+from ..nn import check_encoders
+from ._docs import fill_doc
 from ._training import (
     ContrastiveNet,
-    GroupBatchSampler,
+    NestedDataset,
     apply_scaling,
+    batching_params,
+    check_callbacks,
     check_groups,
+    check_optimizer,
     fit_scaling,
     resolve_device,
     split_train_valid,
+    take,
     term_callbacks,
 )
 
@@ -53,6 +65,10 @@ COMMON_CONSTRAINTS = {
     "device": [str],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
+    "callbacks": [None, list, tuple],
+    "optimizer": "no_validation",  # check_optimizer names the fix
+    "encoders": [None, dict],
+    "ch_types": [None, dict],
 }
 
 
@@ -163,6 +179,12 @@ def check_class_labels(y, n_trials):
     return arr
 
 
+def block_slices(sizes):
+    """Columns of each block, ``{name: slice}``, for blocks ``{name: width}`` side by side."""
+    bounds = np.cumsum([0, *sizes.values()])
+    return {name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)}
+
+
 class DeepDecomposer(TransformerMixin, BaseEstimator):
     """Fit/transform plumbing of the two-view contrastive decomposers.
 
@@ -174,7 +196,14 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
       of the loss terms, and the integer labels (None when unsupervised);
     - ``_fitted_blocks() -> {block name: width}``: the output blocks, in column order,
       called after training (it may set further fitted attributes);
-    - ``_embed_batch(module, batch) -> (batch, n_features_out)`` tensor.
+    - ``_embed_batch(module, batch) -> (batch, n_features_out)`` tensor;
+    - optionally ``_side_inputs(scaled, groups) -> dict``: arrays passed to the network
+      under :data:`skpid._multimodal.SIDE_KEY` (not augmented).
+
+    ``fit`` reads as its steps: validate (:meth:`_validate_fit`), split and check the
+    groups, build the data (standardisation, side inputs), build the net
+    (:meth:`_build_net`: batching, callbacks, optimiser, augmentation), train, read out
+    (:meth:`_fitted_blocks`, :meth:`_fit_readout`).
 
     Class attributes: ``_max_modalities`` (None: any number >= 2), ``_attention``
     (hidden_size feeds multi-head attention), ``_default_loss_weights`` (None: no
@@ -246,32 +275,22 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             )
         return int(self.batch_size)
 
-    def _extra_inputs(self, scaled, groups):
-        """Arrays added to the training inputs (keys the augmenter leaves alone)."""
+    def _side_inputs(self, scaled, groups):
+        """Side inputs of the network (a dict, under ``SIDE_KEY``; not augmented)."""
         return {}
 
+    @fill_doc
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, groups=None):
         """Fit the network on multimodal trials (self-supervised).
 
         Parameters
         ----------
-        X : dict or SliceDict of str to array-like, or array-like
-            Modality name to ``(n_trials, n_channels, n_times)`` (time series) or
-            ``(n_trials, n_features)`` (tabular); or one array split along axis 1 by
-            ``modalities``. At least 2 modalities and 4 trials.
+        %(fit_X)s
         y : array-like of shape (n_trials,) or None
             Ignored, except by :class:`~skpid.decomposition.PIDDecomposer` with
             ``supervised=True``, which needs the labels.
-        groups : array-like of shape (n_trials,) or None
-            Subject (or session) of every trial. When given, every training batch holds
-            trials of one group, so that the contrastive losses cannot be lowered by
-            telling subjects apart (see
-            :class:`~skpid.decomposition._training.GroupBatchSampler`); pass it whenever
-            trials come from several subjects. ``batch_size`` is then the largest batch
-            (a group with fewer trials makes one batch) and ``"auto"`` means 32. Through
-            a Pipeline: ``pipe.fit(X, step__groups=subjects)``; in ``cross_validate``:
-            ``params={"step__groups": subjects}``.
+        %(fit_groups)s
 
         Returns
         -------
@@ -280,21 +299,32 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-        ValueError
-            Invalid parameters (including a bool ``n_components``, or one that gives
-            constant 1-wide blocks), wrong
-            number of modalities, fewer than 4 trials, NaN/inf values, ``batch_size``
-            larger than the training trials, missing, NaN or continuous labels in
-            supervised mode, groups of the wrong length or with a single trial; each
-            message names the fix.
-        TypeError
-            Sparse input or modality names that are not strings.
-        FloatingPointError
-            The loss became NaN or infinite, or training diverged before that (an output
-            or loss term grown by orders of magnitude); the message names the epoch, the
-            term and the value, and whether the input scale or the learning rate is the
-            likely cause.
+        %(fit_raises)s
         """
+        data, y, weights = self._validate_fit(X, y)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        train, valid = split_train_valid(n_trials(data), self.validation_fraction, seed)
+        groups = check_groups(groups, n_trials(data), train)
+        self.modalities_, self.signature_ = list(data), signature(data)
+        self.modality_kinds_ = self._modality_kinds(self.signature_)
+        params, terms, y_enc = self._net_params(data, y, weights)
+        self.scaling_ = fit_scaling(take(data, train))
+        inputs = apply_scaling(data, self.scaling_)
+        side = self._side_inputs(inputs, groups)
+        if side:
+            inputs[SIDE_KEY] = side
+        self.net_ = self._build_net(params, terms, inputs, y_enc, groups, train, valid, seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net_.fit(take(inputs, train), take(y_enc, train))
+        self.n_epochs_ = len(self.net_.history)
+        self.component_slices_ = block_slices(self._fitted_blocks())
+        self._fit_readout(take(data, train))
+        self._check_narrow_blocks(take(data, train[:256]))
+        return self
+
+    def _validate_fit(self, X, y):
+        """Check the parameters and the input; return ``(data, y, loss weights)``."""
         if self._attention and self.hidden_size % N_HEADS:
             raise ValueError(
                 f"hidden_size={self.hidden_size} must be a multiple of {N_HEADS} (the "
@@ -306,84 +336,98 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
             weights = check_loss_weights(self.loss_weights, self._default_loss_weights)
         if hasattr(self, "n_components"):
             check_n_components(self.n_components, self._min_block_size)
-        device = resolve_device(self.device)
+        resolve_device(self.device)
+        self._check_routed()
+        check_optimizer(self.optimizer)
+        check_callbacks(self.callbacks)
         data = self._check_input(X, reset=True)
         if getattr(self, "supervised", False) and y is not None:
             y = check_class_labels(y, n_trials(data))
-        augmenter = Augmenter(self.augmentations, signature(data))
-        params, terms, y_enc = self._net_params(data, y, weights)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        groups = check_groups(groups, n_trials(data))
-        train, valid = split_train_valid(n_trials(data), self.validation_fraction, seed)
+        check_encoders(self.encoders, signature(data))
+        return data, y, weights
+
+    def _modality_kinds(self, shapes):
+        """Kind of every modality (``"eeg"``, ``"nirs"`` or None), see :func:`modality_kind`."""
+        ch_types = check_ch_types(self.ch_types, shapes)
+        return {m: modality_kind(m, shape, ch_types.get(m)) for m, shape in shapes.items()}
+
+    def _build_net(self, params, terms, inputs, y_enc, groups, train, valid, seed):
+        """The skorch net of this fit: batching, callbacks, optimiser, augmentation."""
         batch_size = self._batch_size(len(train), valid is not None, groups is not None)
-        batching = {
-            "iterator_train__shuffle": True,
-            # a batch of one trial has no negatives; drop the short last batch
-            "iterator_train__drop_last": True,
-            "iterator_train__generator": torch.Generator().manual_seed(seed + 2),
-        }
-        if groups is not None:
-            group_train = check_groups(groups[train], len(train))
-            batching = {
-                "iterator_train__batch_size": 1,  # the sampler makes the batches
-                "iterator_train__batch_sampler": GroupBatchSampler(
-                    group_train, batch_size, seed + 2
-                ),
-            }
-
-        self.scaling_ = fit_scaling({m: x[train] for m, x in data.items()})
-        scaled = apply_scaling(data, self.scaling_)
-        scaled.update(self._extra_inputs(scaled, groups))
-
-        def subset(idx):
-            return {m: x[idx] for m, x in scaled.items()}, None if y_enc is None else y_enc[idx]
-
-        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
-        callbacks += term_callbacks(terms, valid is not None, train_only=self._critic_terms)
         train_split = None
         if valid is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
-                    ),
-                )
-            )
-            train_split = predefined_split(Dataset(*subset(valid)))
-        if self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-        n_valid = 0 if valid is None else len(valid)
-        self.net_ = ContrastiveNet(
-            **params,
-            optimizer=torch.optim.AdamW,
+            train_split = predefined_split(NestedDataset(take(inputs, valid), take(y_enc, valid)))
+        modality_shapes = {m: x.shape[1:] for m, x in inputs.items() if m != SIDE_KEY}
+        return ContrastiveNet(
+            **{**params, **self._optimizer_params()},  # optimizer__* override weight_decay
+            module__kinds=self.modality_kinds_,
+            module__encoders=self.encoders,
+            optimizer=check_optimizer(self.optimizer),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=batch_size,
             train_split=train_split,
-            **batching,
-            iterator_valid__drop_last=n_valid % batch_size == 1,
-            callbacks=callbacks,
-            augmenter=augmenter,
+            **batching_params(take(groups, train), batch_size, seed + 2),
+            iterator_valid__drop_last=(0 if valid is None else len(valid)) % batch_size == 1,
+            callbacks=self._callbacks(terms, valid is not None),
+            augmenter=Augmenter(self.augmentations, modality_shapes, kinds=self.modality_kinds_),
             seed=seed,
             terms=terms,
-            device=device,
+            device=resolve_device(self.device),
             verbose=int(self.verbose >= 1),
         )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net_.fit(*subset(train))
-        self.modalities_ = list(data)
-        self.signature_ = signature(data)
-        sizes = self._fitted_blocks()
-        bounds = np.cumsum([0, *sizes.values()])
-        self.component_slices_ = {
-            name: slice(int(bounds[i]), int(bounds[i + 1])) for i, name in enumerate(sizes)
+
+    def _callbacks(self, terms, validation):
+        """The default callbacks (clipping, loss terms, early stopping, progress bar), then
+        the ``callbacks`` parameter's."""
+        callbacks = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        callbacks += term_callbacks(terms, validation, train_only=self._critic_terms)
+        if validation:
+            stopping = EarlyStopping(
+                monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+            )
+            callbacks.append(("early_stopping", stopping))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks + check_callbacks(self.callbacks)
+
+    def _optimizer_params(self):
+        """The ``optimizer__*`` settings, passed through to the optimiser."""
+        return {k: getattr(self, k) for k in getattr(self, "_routed", ())}
+
+    def _store_routed(self, kwargs):
+        """Store the keyword arguments of ``__init__`` (``optimizer__*`` settings) as
+        parameters; ``fit`` refuses any other name."""
+        self._routed = (
+            *getattr(self, "_routed", ()),
+            *(k for k in kwargs if k not in getattr(self, "_routed", ())),
+        )
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def _check_routed(self):
+        unknown = [k for k in getattr(self, "_routed", ()) if not k.startswith("optimizer__")]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected parameters {unknown}; beyond its "
+                "named parameters it takes only optimizer__<name> settings of the optimiser."
+            )
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, with the ``optimizer__*`` settings."""
+        return {**super().get_params(deep=deep), **self._optimizer_params()}
+
+    def set_params(self, **params):
+        """Set parameters; names that are not parameters of ``__init__`` (the
+        ``optimizer__<name>`` settings) are stored and passed to the optimiser."""
+        named = set(self._get_param_names())
+        routed = {
+            k: params.pop(k)
+            for k in list(params)
+            if k.split("__")[0] not in named or k.startswith("optimizer__")
         }
-        self.n_epochs_ = len(self.net_.history)
-        self._fit_readout({m: x[train] for m, x in data.items()})
-        self._check_narrow_blocks({m: x[train[:256]] for m, x in data.items()})
-        return self
+        self._store_routed(routed)
+        return super().set_params(**params)
 
     def _check_narrow_blocks(self, data):
         """Refuse 1-wide blocks that are constant over training trials (an L2-normalised

@@ -3,147 +3,17 @@
 from numbers import Integral, Real
 from typing import ClassVar
 
-import torch
 from sklearn.utils._param_validation import Interval
-from torch import nn
 
 from .._multimodal import signature
-from ..losses import info_nce
-from ..nn import TokenFusion, make_encoder, modality_kind
+from ..nn import CoMMNetwork, CoMMObjective
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer
+from ._docs import fill_doc
 
-__all__ = ["CoMM", "CoMMNetwork", "CoMMObjective"]
-
-
-def _mlp(sizes):
-    layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(nn.GELU())
-    return nn.Sequential(*layers)
+__all__ = ["CoMM"]
 
 
-class CoMMNetwork(nn.Module):
-    """Per-modality encoders, a token fusion transformer with CLS, a projection head.
-
-    Encoders (chosen from each modality's trailing shape) turn every modality into
-    tokens; :class:`skpid.nn.TokenFusion` attends over the tokens of all modalities and
-    returns the CLS token, which a linear map turns into the representation ``Z``. A
-    3-layer MLP projection head ``g`` (as SimCLR's, used by CoMM for its critics) maps
-    ``Z`` into the space where the InfoNCE terms are computed. For each modality ``m``,
-    the same network is also run with the tokens of every other modality replaced by a
-    learned ``[MSK]`` token, giving ``P_<m>``, CoMM's ``Z_i`` [1]_.
-
-    Parameters
-    ----------
-    shapes : dict of str to tuple
-        Trailing shape of each modality, ``(channels, times)`` or ``(features,)``.
-    n_components : int
-        Size of the representation ``Z``.
-    d_model : int, default=64
-        Token size and hidden width.
-    n_tokens : int, default=8
-        Tokens per time-series modality (half as many for tabular ones).
-    n_fusion_layers : int, default=1
-        Transformer layers.
-    projection_size : int, default=64
-        Output size of the projection head.
-
-    Shapes
-    ------
-    ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict:
-    ``Z`` ``(batch, n_components)``, ``P`` and ``P_<m>`` ``(batch, projection_size)``.
-    ``embed(**X)`` returns ``Z`` alone, without the masked passes.
-
-    References
-    ----------
-    .. [1] Dufumier et al., "What to align in multimodal contrastive learning?", ICLR 2025.
-    """
-
-    def __init__(
-        self, shapes, n_components, d_model=64, n_tokens=8, n_fusion_layers=1, projection_size=64
-    ):
-        super().__init__()
-        self.modalities = list(shapes)
-        self.encoders = nn.ModuleList()
-        self.n_tok = []
-        for name, shape in shapes.items():
-            kind = modality_kind(name, shape)
-            encoder = make_encoder(shape, d_model=d_model, n_tokens=n_tokens, kind=kind)
-            with torch.no_grad():
-                self.n_tok.append(encoder(torch.zeros(2, *shape)).shape[1])
-            self.encoders.append(encoder)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, d_model))
-        self.fusion = TokenFusion(self.n_tok, d_model, n_layers=n_fusion_layers)
-        self.representation = nn.Linear(d_model, n_components)
-        self.projection = _mlp([n_components, d_model, d_model, projection_size])
-
-    def _tokens(self, X):
-        return [enc(X[m]) for enc, m in zip(self.encoders, self.modalities, strict=True)]
-
-    def embed(self, **X):
-        return self.representation(self.fusion(self._tokens(X)))
-
-    def forward(self, **X):
-        tokens = self._tokens(X)
-        batch = tokens[0].shape[0]
-        passes = [tokens]
-        for keep in range(len(tokens)):
-            passes.append(
-                [
-                    tok if i == keep else self.mask_token.expand(batch, self.n_tok[i], -1)
-                    for i, tok in enumerate(tokens)
-                ]
-            )
-        # all (M + 1) passes through the fusion as one batch
-        stacked = [torch.cat([p[i] for p in passes]) for i in range(len(tokens))]
-        Z = self.representation(self.fusion(stacked))
-        P = self.projection(Z).split(batch)
-        out = {"Z": Z[:batch], "P": P[0]}
-        for i, m in enumerate(self.modalities):
-            out[f"P_{m}"] = P[i + 1]
-        return out
-
-
-class CoMMObjective(nn.Module):
-    """CoMM's loss: ``L = L_fused + sum_m L_m`` (Algorithm 1 of [1]_).
-
-    With two augmented views ``a`` and ``b`` of a batch, ``L_fused`` is the InfoNCE
-    loss between the projected fused views ``P(a)`` and ``P(b)``, and ``L_m`` is
-    ``(InfoNCE(P_m(a), P(b)) + InfoNCE(P_m(b), P(a))) / 2``: the representation with only
-    modality ``m`` visible against the full representation of the *other* view. The
-    InfoNCE is one-directional on cosine similarity divided by the temperature, as in the
-    paper's Eq. (6).
-
-    Parameters
-    ----------
-    modalities : list of str
-    temperature : float, default=0.1
-
-    References
-    ----------
-    .. [1] Dufumier et al., "What to align in multimodal contrastive learning?", ICLR 2025.
-    """
-
-    def __init__(self, modalities, temperature=0.1):
-        super().__init__()
-        self.modalities = list(modalities)
-        self.temperature = temperature
-
-    def forward(self, out_a, out_b, y=None):
-        """Return a dict of the loss terms and their sum under ``"loss"``."""
-        tau = self.temperature
-        terms = {"fused": info_nce(out_a["P"], out_b["P"], tau, symmetric=False)}
-        for m in self.modalities:
-            terms[f"masked_{m}"] = 0.5 * (
-                info_nce(out_a[f"P_{m}"], out_b["P"], tau, symmetric=False)
-                + info_nce(out_b[f"P_{m}"], out_a["P"], tau, symmetric=False)
-            )
-        terms["loss"] = sum(terms.values())
-        return terms
-
-
+@fill_doc
 class CoMM(DeepDecomposer):
     """CoMM: a fused multimodal representation learned by contrastive modality masking.
 
@@ -152,8 +22,8 @@ class CoMM(DeepDecomposer):
     temporal CNN for time series, an MLP for tabular features; CoMM uses one encoder per
     modality followed by a linear "latent converter"), a transformer fuses the tokens of
     all modalities through a CLS token into one representation ``Z``, and a projection
-    head maps ``Z`` to the space of the contrastive terms (:class:`CoMMNetwork`). Training
-    maximises ``M + 1`` InfoNCE terms (:class:`CoMMObjective`): one between two augmented
+    head maps ``Z`` to the space of the contrastive terms (:class:`skpid.nn.CoMMNetwork`). Training
+    maximises ``M + 1`` InfoNCE terms (:class:`skpid.nn.CoMMObjective`): one between two augmented
     views of the fused representation, which by the paper's Lemma 2 targets
     ``R + sum U + S`` when augmentations keep the task information, and one per modality
     between the representation computed with every other modality masked and the full
@@ -182,58 +52,37 @@ class CoMM(DeepDecomposer):
     ----------
     n_components : int, default=64
         Size of the fused representation ``Z`` returned by ``transform``.
-    modalities : dict, list of int, int or None, default=None
-        Only used when ``X`` is a single array ``(n, features)`` or ``(n, channels,
-        times)``: how axis 1 is split into modalities (see
-        :func:`skpid._multimodal.check_multimodal`); None splits it into two halves
-        ``m0`` and ``m1``.
+    %(modalities)s
     hidden_size : int, default=64
         Token size and width of the networks (a multiple of 4, the attention heads).
-    n_tokens : int, default=8
-        Time tokens per time-series modality (half as many for tabular ones).
+    %(n_tokens)s
     n_fusion_layers : int, default=1
         Transformer layers of the fusion.
     projection_size : int, default=64
         Output size of the projection head.
     temperature : float, default=0.1
         InfoNCE temperature (the paper's value).
-    augmentations : dict or None, default=None
-        Modality name to a list of augmentations (see
-        :class:`skpid.augment.Augmenter`); modalities left out get
-        :func:`skpid.augment.default_augmentations`.
-    max_epochs : int, default=30
-    batch_size : int or "auto", default="auto"
-        ``"auto"`` uses ``min(128, n_train)`` (32 when ``fit`` gets ``groups``).
+    %(augmentations)s
+    %(max_epochs)s
+    %(batch_size)s
     lr : float, default=1e-3
     weight_decay : float, default=1e-2
-    validation_fraction : float or None, default=None
-        Fraction of trials held out for early stopping on the validation loss; None
-        trains on all trials for ``max_epochs``.
-    n_iter_no_change : int, default=10
-        Patience of early stopping.
-    device : str, default="cpu"
-        Torch device, or ``"auto"`` for CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, batching, augmentation and the validation split; the same
-        value gives the same output on CPU.
-    verbose : int, default=0
-        1 prints the per-epoch losses, 2 adds a progress bar.
+    %(validation_fraction)s
+    %(n_iter_no_change)s
+    %(device)s
+    %(random_state)s
+    %(verbose)s
+    %(callbacks)s
+    %(optimizer)s
+    %(encoders)s
+    %(ch_types)s
+    %(optimizer__)s
 
     Attributes
     ----------
-    net_ : skpid.decomposition._training.ContrastiveNet
-        The trained skorch net (``net_.history`` holds every loss term per epoch).
-    modalities_ : list of str
-    signature_ : dict of str to tuple
-        Trailing shape of each modality seen in fit.
-    scaling_ : dict of str to (ndarray, ndarray)
-        Fitted per-modality standardisation.
+    %(attributes)s
     component_slices_ : dict of str to slice
         ``{"CoMM": slice(0, n_components)}``.
-    n_epochs_ : int
-        Epochs run.
-    n_features_in_ : int
-        Only when fitted on a single array.
 
     References
     ----------
@@ -278,6 +127,11 @@ class CoMM(DeepDecomposer):
         device="cpu",
         random_state=None,
         verbose=0,
+        callbacks=None,
+        optimizer=None,
+        encoders=None,
+        ch_types=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.modalities = modalities
@@ -296,6 +150,11 @@ class CoMM(DeepDecomposer):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
+        self.optimizer = optimizer
+        self.encoders = encoders
+        self.ch_types = ch_types
+        self._store_routed(kwargs)
 
     def _fitted_blocks(self):
         return {"CoMM": int(self.n_components)}

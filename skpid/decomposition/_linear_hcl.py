@@ -23,7 +23,7 @@ the modalities with its own latent ``z_s ~ N(0, I)``, and
 """
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from numbers import Integral, Real
 from typing import ClassVar
@@ -37,6 +37,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .._multimodal import check_multimodal
+from .._utils import candidate_structures, structure_name
 
 __all__ = [
     "LinearHCL",
@@ -386,19 +387,6 @@ def loading_recovery_error(true_loadings, est_loadings):
 # ----------------------------------------------------------------------- estimator
 
 
-def _structure_name(subset, names):
-    return "+".join(names[m] for m in subset)
-
-
-def _all_subsets(n_modalities):
-    """Every non-empty subset of modalities, largest first (global, partial, specific)."""
-    return [
-        s
-        for k in range(n_modalities, 0, -1)
-        for s in itertools.combinations(range(n_modalities), k)
-    ]
-
-
 class LinearHCL(TransformerMixin, BaseEstimator):
     """Linear hierarchical model: global, partial and modality-specific loadings.
 
@@ -575,35 +563,6 @@ class LinearHCL(TransformerMixin, BaseEstimator):
                 )
         return data
 
-    def _candidates(self, names):
-        """Candidate structures as sorted index tuples, largest first."""
-        if isinstance(self.structure, str):
-            return _all_subsets(len(names))
-        if len(self.structure) == 0:
-            raise ValueError(
-                "structure is an empty list; name at least one subset of modalities, or "
-                "use structure='auto'."
-            )
-        subsets = []
-        for item in self.structure:
-            members = item.split("+") if isinstance(item, str) else item
-            if isinstance(members, str) or not isinstance(members, Sequence) or not members:
-                raise ValueError(
-                    f"structure entry {item!r} is not a subset of modalities; write it as "
-                    f"'{names[0]}+{names[1]}' or a tuple of modality names."
-                )
-            unknown = [m for m in members if m not in names]
-            if unknown:
-                raise ValueError(
-                    f"structure entry {item!r} names modalities {unknown} that are not in "
-                    f"the data; the modalities are {names}."
-                )
-            subset = tuple(sorted({names.index(m) for m in members}))
-            if subset in subsets:
-                raise ValueError(f"structure lists {item!r} twice; give each subset once.")
-            subsets.append(subset)
-        return sorted(subsets, key=lambda s: (-len(s), s))
-
     def _dims(self, subsets, names):
         """Upper bound on each structure's width (None: no bound)."""
         if self.n_components is None:
@@ -615,13 +574,13 @@ class LinearHCL(TransformerMixin, BaseEstimator):
                     "of structure sizes, or None."
                 )
             return [int(self.n_components)] * len(subsets)
-        keys = {_structure_name(s, names): i for i, s in enumerate(subsets)}
+        keys = {structure_name(s, names): i for i, s in enumerate(subsets)}
         dims = [None] * len(subsets)
         for key, value in self.n_components.items():
             members = key.split("+") if isinstance(key, str) else list(key)
             name = str(key)
             if all(m in names for m in members):
-                name = _structure_name(sorted({names.index(m) for m in members}), names)
+                name = structure_name(sorted({names.index(m) for m in members}), names)
             if name not in keys:
                 raise ValueError(
                     f"n_components has an entry for {key!r}, which is not one of the "
@@ -658,14 +617,14 @@ class LinearHCL(TransformerMixin, BaseEstimator):
         """
         data = self._check_input(X, reset=True)
         names = list(data)
-        subsets = self._candidates(names)
+        subsets = candidate_structures(self.structure, names)
         dims = self._dims(subsets, names)
         if dims is not None:
             for s, d in zip(subsets, dims, strict=True):
                 width = min(data[names[m]].shape[1] for m in s)
                 if d > width:
                     raise ValueError(
-                        f"n_components gives structure {_structure_name(s, names)!r} {d} "
+                        f"n_components gives structure {structure_name(s, names)!r} {d} "
                         f"components, but its smallest modality has {width} features; a "
                         f"block cannot have more components than features. Use at most "
                         f"{width}, or n_components=None to let the data choose."
@@ -750,10 +709,10 @@ class LinearHCL(TransformerMixin, BaseEstimator):
             )
         L = np.hstack([_canonical_block(L[:, cols]) for cols in col_slices])
 
-        kept_names = [_structure_name(subsets[i], names) for i in kept]
+        kept_names = [structure_name(subsets[i], names) for i in kept]
         self.structures_ = kept_names
         self.pruned_structures_ = [
-            _structure_name(s, names) for i, s in enumerate(subsets) if i not in kept
+            structure_name(s, names) for i, s in enumerate(subsets) if i not in kept
         ]
         self.n_components_ = {s: widths[i] for s, i in zip(kept_names, kept, strict=True)}
         self.component_slices_ = dict(zip(kept_names, col_slices, strict=True))

@@ -10,10 +10,10 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._multimodal import n_trials, signature
-from ..nn import PIDNetwork
+from .._multimodal import SIDE_KEY, check_ch_types, n_trials, signature
+from ..nn import DEFAULT_LOSS_WEIGHTS, PIDNetwork, PIDObjective
 from ._base import COMMON_CONSTRAINTS, DeepDecomposer, check_block_size
-from ._objective import DEFAULT_LOSS_WEIGHTS, PIDObjective
+from ._docs import fill_doc
 from ._priors import check_priors, coupling_profile, network_inputs, prior_features
 from ._readout import fit_lattice_readout, lattice_blocks
 from ._training import apply_scaling, check_groups
@@ -23,6 +23,7 @@ __all__ = ["PIDDecomposer"]
 _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bound
 
 
+@fill_doc
 class PIDDecomposer(DeepDecomposer):
     """Learn redundant, unique and synergistic components of multimodal recordings.
 
@@ -39,7 +40,7 @@ class PIDDecomposer(DeepDecomposer):
     subjects, so that the shared signature of a subject is not what the cross-modal terms
     align. Training is
     self-supervised with two augmented views of every trial (see
-    :class:`~skpid.decomposition._objective.PIDObjective`):
+    :class:`skpid.nn.PIDObjective`):
 
     - ``R``: cross-modal InfoNCE aligns ``R_m`` across modalities, so it keeps what all
       modalities share (the redundant atom) [1]_, [2]_.
@@ -75,17 +76,11 @@ class PIDDecomposer(DeepDecomposer):
         Size of each block. An int gives every block that size; a dict may set ``"R"``,
         ``"S"``, ``"U"`` (all unique blocks) and ``"U_<modality>"`` (one of them), with
         the int 8 for blocks it leaves out.
-    modalities : dict, list of int, int or None, default=None
-        Only used when ``X`` is a single array ``(n, features)`` or ``(n, channels,
-        times)``: how axis 1 is split into modalities (see
-        :func:`skpid._multimodal.check_multimodal`). With None, axis 1 is split into two
-        near-equal halves named ``m0`` and ``m1`` (this makes plain 2-D arrays, as in
-        scikit-learn's own checks, usable as two modalities).
+    %(modalities)s
     hidden_size : int, default=64
         Width of encoders, tokens, heads and critics (a multiple of 4, the attention
         heads).
-    n_tokens : int, default=8
-        Time tokens per time-series modality (half as many for tabular ones).
+    %(n_tokens)s
     n_fusion_layers : int, default=1
         Transformer layers of the fusion feeding the synergy head.
     temperature : float, default=0.1
@@ -97,13 +92,7 @@ class PIDDecomposer(DeepDecomposer):
         except ``auxiliary`` (15.0). Raising the
         penalties (e.g. 5-10) reduces leaks between blocks at the cost of what each block
         recovers.
-    augmentations : dict or None, default=None
-        Modality name to a list of augmentations: names from
-        :data:`skpid.augment.AUGMENTATIONS`, ``(name, params)`` pairs (a 2-item list,
-        as read from JSON, also works) or callables ``f(x, *, generator)``; an empty
-        list turns augmentation off for that modality. Modalities left out get
-        :func:`skpid.augment.default_augmentations` (chosen from the name: ``"eeg"``,
-        ``"nirs"``, other time series, tabular).
+    %(augmentations)s
     priors : None, str, sequence of str or dict, default=None
         Physiological priors to turn on (see :mod:`skpid.decomposition._priors`); None
         learns from the data alone. Names, or a dict of name to settings:
@@ -135,7 +124,8 @@ class PIDDecomposer(DeepDecomposer):
 
         A prior that cannot be computed from the input raises a ``ValueError`` naming
         what is missing; none is switched off silently. The EEG and fNIRS modalities are
-        found by name (``"eeg"``, ``"nirs"``/``"fnirs"``) unless the settings name them.
+        found by kind (``ch_types``, else the name: ``"eeg"``, ``"nirs"``/``"fnirs"``)
+        unless the settings name them.
     sfreq : dict or None, default=None
         Sampling rate (Hz) of each time-series modality, e.g. ``{"eeg": 100.0, "fnirs":
         10.0}`` (``info["sfreq"]`` of mne epochs). Only used by ``priors``.
@@ -163,9 +153,7 @@ class PIDDecomposer(DeepDecomposer):
         could read of a lower atom from a higher block is removed, as far as the training
         subjects' relation holds for new ones. Blocks are then no longer on the unit
         sphere. False returns the normalised heads, ``R`` their mean.
-    max_epochs : int, default=30
-        Largest number of passes over the training trials (30 keeps a fit of 1,000
-        EEG+fNIRS trials of 32 x 1,000 and 40 x 160 samples near 100 CPU-seconds).
+    %(max_epochs)s
     batch_size : int or "auto", default="auto"
         Trials per batch; ``"auto"`` is ``min(128, n_training_trials)``, or 32 when
         ``fit`` gets ``groups``. InfoNCE contrasts every trial with the rest of its
@@ -178,37 +166,28 @@ class PIDDecomposer(DeepDecomposer):
         (e.g. 0.1); None trains for ``max_epochs`` on all trials. Off by default: the
         loss holds adversarial CLUB terms that grow as the critics learn, so its minimum
         often comes early, before the blocks separate.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of the validation loss before stopping; the best
-        epoch's weights are kept.
-    device : str, default="cpu"
-        ``"cpu"``, ``"cuda"`` (``"cuda:0"``...) or ``"auto"`` (CUDA when available).
-    random_state : int, RandomState instance or None, default=None
-        Seeds network initialisation, augmentation, batch order and the held-out split.
-        An int gives identical components on CPU.
-    verbose : int, default=0
-        0 silent; 1 prints a table of per-epoch losses (skorch PrintLog); 2 adds a
-        progress bar over batches.
+    %(n_iter_no_change)s
+    %(device)s
+    %(random_state)s
+    %(verbose)s
+    %(callbacks)s
+    %(optimizer)s
+    %(encoders)s
+    %(ch_types)s
+    %(optimizer__)s
 
     Attributes
     ----------
-    net_ : ContrastiveNet
-        The fitted skorch net (``net_.module_`` is the :class:`skpid.nn.PIDNetwork`,
-        ``net_.history`` holds every loss term per epoch).
-    modalities_ : list of str
-        Modality names, in the order of the blocks.
-    signature_ : dict of str to tuple
-        Trailing shape of each modality seen in fit.
-    scaling_ : dict of str to (ndarray, ndarray)
-        Per-channel (or per-feature) mean and standard deviation of each modality.
+    %(attributes)s
     n_components_ : dict of str to int
         Size of each block, in output order (``R``, ``U_<m>``..., ``S``).
     component_slices_ : dict of str to slice
         Columns of each block in the output of ``transform``.
-    readout_ : dict
-        With ``orthogonalize=True``: ``(coef, intercept)`` of each linear map of the
-        readout, keyed ``R_<m>``, ``U_<m>`` and ``S``, and ``redundancy_correlation_``
-        under ``R`` (see ``orthogonalize``).
+    readout_ : LatticeReadout
+        With ``orthogonalize=True``: the linear maps of the readout (``shared`` and
+        ``unique`` per modality, ``synergy``) and the ``correlation`` of the ``R``
+        components (see ``orthogonalize`` and
+        :class:`skpid.decomposition._readout.LatticeReadout`).
     redundancy_correlation_ : ndarray of shape (n_components_["R"],)
         With ``orthogonalize=True``: mean correlation between modalities of each
         component of ``R`` on the training trials, in decreasing order; 0 for the
@@ -217,14 +196,8 @@ class PIDDecomposer(DeepDecomposer):
     priors_ : dict of str to Prior
         The priors in use, with their modalities and settings resolved (empty without
         ``priors``).
-    n_epochs_ : int
-        Epochs run.
     classes_ : ndarray
         Labels seen in fit (supervised mode only).
-    n_features_in_ : int
-        Number of columns (axis 1) when fitted on a single array.
-    feature_names_in_ : ndarray of str
-        Column names when fitted on a DataFrame.
 
     References
     ----------
@@ -245,7 +218,9 @@ class PIDDecomposer(DeepDecomposer):
     >>> from skorch.helper import SliceDict
     >>> X = SliceDict(eeg=eeg_epochs, fnirs=fnirs_epochs)  # doctest: +SKIP
     >>> dec = PIDDecomposer(n_components=8, random_state=0).fit(X)  # doctest: +SKIP
-    >>> blocks = dec.decompose(X)  # {"R": ..., "U_eeg": ..., "U_fnirs": ..., "S": ...}
+    >>> blocks = dec.decompose(X)  # doctest: +SKIP
+    >>> list(blocks)  # doctest: +SKIP
+    ['R', 'U_eeg', 'U_fnirs', 'S']
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -291,6 +266,11 @@ class PIDDecomposer(DeepDecomposer):
         device="cpu",
         random_state=None,
         verbose=0,
+        callbacks=None,
+        optimizer=None,
+        encoders=None,
+        ch_types=None,
+        **kwargs,
     ):
         self.n_components = n_components
         self.modalities = modalities
@@ -314,6 +294,11 @@ class PIDDecomposer(DeepDecomposer):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
+        self.optimizer = optimizer
+        self.encoders = encoders
+        self.ch_types = ch_types
+        self._store_routed(kwargs)
 
     def _block_sizes(self, modalities):
         names = ["R", *(f"U_{m}" for m in modalities), "S"]
@@ -334,7 +319,12 @@ class PIDDecomposer(DeepDecomposer):
 
     def _check_priors(self, shapes):
         return check_priors(
-            self.priors, shapes, sfreq=self.sfreq, tmin=self.tmin, ch_names=self.ch_names
+            self.priors,
+            shapes,
+            sfreq=self.sfreq,
+            tmin=self.tmin,
+            ch_names=self.ch_names,
+            ch_types=check_ch_types(self.ch_types, shapes),
         )
 
     def _encode_labels(self, y, n):
@@ -365,7 +355,7 @@ class PIDDecomposer(DeepDecomposer):
         first = network_inputs(
             self.priors_, prior_features(self.priors_, {m: x[:2] for m, x in data.items()})
         )
-        targets = {m: first[f"target_{m}"].shape[1] for m in modalities if f"target_{m}" in first}
+        targets = {m: t.shape[1] for m, t in first.get("targets", {}).items()}
         coupling = first["coupling_profile"].shape[1:] if "coupling_profile" in first else None
         params = {
             "module": PIDNetwork,
@@ -392,7 +382,7 @@ class PIDDecomposer(DeepDecomposer):
             terms.append("supervised")
         return params, terms, y_enc
 
-    def _extra_inputs(self, scaled, groups):
+    def _side_inputs(self, scaled, groups):
         # computed once on the clean trials (the augmenter leaves these keys alone)
         return network_inputs(self.priors_, prior_features(self.priors_, scaled, groups))
 
@@ -405,10 +395,8 @@ class PIDDecomposer(DeepDecomposer):
         prior = self.priors_.get("coupling_delay")
         if prior is not None:
             profile = coupling_profile(prior, {m: x.cpu().numpy() for m, x in batch.items()})
-            batch = {
-                **batch,
-                "coupling_profile": torch.as_tensor(profile).to(next(iter(batch.values()))),
-            }
+            like = next(iter(batch.values()))
+            batch = {**batch, SIDE_KEY: {"coupling_profile": torch.as_tensor(profile).to(like)}}
         out = module(**batch)
         blocks = module.blocks(out)
         parts = [F.normalize(out[f"R_{m}"], dim=1) for m in module.modalities]
@@ -426,7 +414,7 @@ class PIDDecomposer(DeepDecomposer):
         if self.orthogonalize:
             raw = self._raw_blocks(self._embed(data))
             self.readout_ = fit_lattice_readout(raw, self.modalities_)
-            self.redundancy_correlation_ = self.readout_["R"]
+            self.redundancy_correlation_ = self.readout_.correlation
 
     def _readout(self, Z):
         maps = self.readout_ if self.orthogonalize else None

@@ -21,6 +21,7 @@ from numbers import Real
 import numpy as np
 
 from .. import physiology
+from .._multimodal import signal_kind
 
 __all__ = [
     "PRIORS",
@@ -119,12 +120,12 @@ def _settings(priors):
     return resolved
 
 
-def _role(name, role, settings, shapes):
+def _role(name, role, settings, shapes, ch_types):
     """The modality that plays ``role`` (``"eeg"`` or ``"nirs"``) for prior ``name``."""
     key = "modality" if len(_ROLES[name]) == 1 else role
     chosen = settings[key]
     if chosen is None:
-        found = [m for m in shapes if role in m.lower()]
+        found = [m for m in shapes if signal_kind(m, ch_types.get(m)) == role]
         if len(found) != 1:
             what = "no modality" if not found else f"several modalities ({found})"
             raise ValueError(
@@ -145,7 +146,7 @@ def _role(name, role, settings, shapes):
     return chosen
 
 
-def check_priors(priors, shapes, *, sfreq=None, tmin=None, ch_names=None):
+def check_priors(priors, shapes, *, sfreq=None, tmin=None, ch_names=None, ch_types=None):
     """Resolve the ``priors`` parameter against the input, or say what is missing.
 
     Parameters
@@ -158,6 +159,10 @@ def check_priors(priors, shapes, *, sfreq=None, tmin=None, ch_names=None):
         Sampling rate (Hz) and first sample time (s) of each modality's epochs.
     ch_names : dict of str to list of str or None
         Channel names of each modality (needed to pair HbO with HbR).
+    ch_types : dict of str to list of str or None
+        mne channel types of each modality: with the names, they find the EEG and
+        fNIRS modalities that settings leave unnamed (see
+        :func:`skpid._multimodal.signal_kind`).
 
     Returns
     -------
@@ -185,7 +190,9 @@ def check_priors(priors, shapes, *, sfreq=None, tmin=None, ch_names=None):
     sfreq, tmin, ch_names = sfreq or {}, tmin or {}, ch_names or {}
     resolved = {}
     for name, settings in _settings(priors).items():
-        modalities = {role: _role(name, role, settings, shapes) for role in _ROLES[name]}
+        modalities = {
+            role: _role(name, role, settings, shapes, ch_types or {}) for role in _ROLES[name]
+        }
         missing = [m for m in modalities.values() if m not in sfreq]
         if missing:
             raise ValueError(
@@ -362,7 +369,7 @@ def prior_features(priors, data, groups=None):
 
 
 def network_inputs(priors, features):
-    """The prior features under the keys :class:`skpid.nn.PIDNetwork` reads.
+    """The prior features as the side inputs that :class:`skpid.nn.PIDNetwork` reads.
 
     Parameters
     ----------
@@ -372,16 +379,18 @@ def network_inputs(priors, features):
 
     Returns
     -------
-    inputs : dict of str to ndarray
-        ``target_<m>`` for the unique block of modality ``m``; ``target_synergy`` and
-        ``coupling_profile`` with the coupling.
+    side : dict
+        Passed under the reserved batch key :data:`skpid._multimodal.SIDE_KEY`:
+        ``targets`` (modality ``m`` to the target of its unique block), and with the
+        coupling ``synergy_target`` and ``coupling_profile``. Empty without priors.
     """
-    inputs = {}
+    targets = {}
     for name in ("band_power", "haemodynamic_amplitude"):
         if name in priors:
             (m,) = priors[name].modalities.values()
-            inputs[f"target_{m}"] = features[name]
+            targets[m] = features[name]
+    side = {"targets": targets} if targets else {}
     if "coupling_delay" in priors:
-        inputs["target_synergy"] = features["coupling_delay"]
-        inputs["coupling_profile"] = features["coupling_profile"]
-    return inputs
+        side["synergy_target"] = features["coupling_delay"]
+        side["coupling_profile"] = features["coupling_profile"]
+    return side

@@ -29,10 +29,19 @@ References
 .. [2] Hotelling, "Relations between two sets of variates", Biometrika 28(3/4), 1936.
 """
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 from sklearn.linear_model import RidgeCV
 
-__all__ = ["fit_lattice_readout", "fit_shared_directions", "lattice_blocks"]
+__all__ = [
+    "LatticeReadout",
+    "LinearMap",
+    "fit_lattice_readout",
+    "fit_shared_directions",
+    "lattice_blocks",
+]
 
 _ALPHAS = np.logspace(-3, 3, 13)
 #: Smallest mean correlation between modalities of a direction kept in ``R``: chance
@@ -44,17 +53,54 @@ _MIN_CORRELATION = 0.5
 _WHITENING_RIDGE = 1e-3
 
 
+class LinearMap(NamedTuple):
+    """An affine map ``x @ coef + intercept``.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_in, n_out)
+    intercept : ndarray of shape (n_out,)
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def __call__(self, x):
+        """``x @ coef + intercept`` for ``x`` of shape ``(n_trials, n_in)``."""
+        return x @ self.coef + self.intercept
+
+
+@dataclass(frozen=True)
+class LatticeReadout:
+    """The fitted linear maps of the lattice readout (see the module docstring).
+
+    Attributes
+    ----------
+    shared : dict of str to LinearMap
+        Modality ``m`` to the map from its redundancy head ``R_<m>`` to its share of
+        ``R`` (``R`` is the sum over modalities).
+    correlation : ndarray of shape (n_components_R,)
+        Mean correlation between modalities of each component of ``R`` (0 where none
+        is shared).
+    unique : dict of str to LinearMap
+        Modality ``m`` to the ridge map from ``R`` to what is removed from ``U_<m>``.
+    synergy : LinearMap
+        Ridge map from ``R`` and the peeled ``U_<m>`` (side by side) to what is removed
+        from ``S``.
+    """
+
+    shared: dict
+    correlation: np.ndarray
+    unique: dict
+    synergy: LinearMap
+
+
 def _ridge(x, y):
-    """``(coef, intercept)`` of a ridge regression of ``y`` on ``x``, penalty by LOO."""
+    """Ridge regression of ``y`` on ``x`` (penalty by LOO) as a :class:`LinearMap`."""
     model = RidgeCV(alphas=_ALPHAS * len(x)).fit(x, y)
     # RidgeCV drops the target axis of a one-column y: keep (n_features, n_targets)
     n_targets = y.shape[1]
-    return model.coef_.reshape(n_targets, -1).T, np.reshape(model.intercept_, n_targets)
-
-
-def _predict(maps, name, x):
-    coef, intercept = maps[name]
-    return x @ coef + intercept
+    return LinearMap(model.coef_.reshape(n_targets, -1).T, np.reshape(model.intercept_, n_targets))
 
 
 def _whitening(x):
@@ -90,10 +136,11 @@ def fit_shared_directions(heads, size, min_correlation=_MIN_CORRELATION):
 
     Returns
     -------
-    maps : list of (ndarray of shape (d_m, size), ndarray of shape (size,))
-        ``(coef, intercept)`` per modality: ``R = sum_m heads[m] @ coef_m + intercept_m``
-        is the mean over modalities of their unit-variance canonical variates, in
-        decreasing order of correlation, and 0 past the last shared direction.
+    maps : list of LinearMap
+        ``(coef (d_m, size), intercept (size,))`` per modality:
+        ``R = sum_m heads[m] @ coef_m + intercept_m`` is the mean over modalities of
+        their unit-variance canonical variates, in decreasing order of correlation,
+        and 0 past the last shared direction.
     correlation : ndarray of shape (size,)
         Mean correlation between modalities of each component (0 past the last).
     """
@@ -112,21 +159,21 @@ def fit_shared_directions(heads, size, min_correlation=_MIN_CORRELATION):
         block = block / np.maximum(np.linalg.norm(block, axis=0), np.finfo(float).tiny)
         coef = np.zeros((heads[m].shape[1], size))
         coef[:, :n_keep] = w @ block / n_mod
-        maps.append((coef, -mean @ coef))
+        maps.append(LinearMap(coef, -mean @ coef))
     correlation = np.zeros(size)
     correlation[:n_keep] = mean_correlation[:n_keep]
     return maps, correlation
 
 
-def _redundant(raw, modalities, maps):
-    return sum(_predict(maps, f"R_{m}", raw[f"R_{m}"]) for m in modalities)
+def _redundant(raw, modalities, shared):
+    return sum(shared[m](raw[f"R_{m}"]) for m in modalities)
 
 
-def _lower_blocks(raw, modalities, maps):
+def _lower_blocks(raw, modalities, readout):
     """``R`` and the peeled ``U_<m>``: everything below ``S`` in the lattice."""
-    blocks = {"R": _redundant(raw, modalities, maps)}
+    blocks = {"R": _redundant(raw, modalities, readout.shared)}
     for m in modalities:
-        blocks[f"U_{m}"] = raw[f"U_{m}"] - _predict(maps, f"U_{m}", blocks["R"])
+        blocks[f"U_{m}"] = raw[f"U_{m}"] - readout.unique[m](blocks["R"])
     return blocks
 
 
@@ -141,25 +188,22 @@ def fit_lattice_readout(raw, modalities):
 
     Returns
     -------
-    maps : dict
-        ``(coef, intercept)`` keyed ``R_<m>`` (from the redundancy head of ``m`` to its
-        share of ``R``, see :func:`fit_shared_directions`), ``U_<m>`` (from ``R``) and
-        ``S`` (from ``R`` and the peeled ``U_<m>``); under ``"R"`` the mean correlation
-        between modalities of each component of ``R`` (0 where none is shared).
+    readout : LatticeReadout
+        The maps of every step (see :func:`fit_shared_directions` for ``shared``) and
+        the mean correlation between modalities of each component of ``R``.
     """
     heads = [raw[f"R_{m}"] for m in modalities]
-    shared, correlation = fit_shared_directions(heads, heads[0].shape[1])
-    maps = {f"R_{m}": shared[i] for i, m in enumerate(modalities)}
-    maps["R"] = correlation
-    redundant = _redundant(raw, modalities, maps)
-    for m in modalities:
-        maps[f"U_{m}"] = _ridge(redundant, raw[f"U_{m}"])
-    lower = _lower_blocks(raw, modalities, maps)
-    maps["S"] = _ridge(np.hstack(list(lower.values())), raw["S"])
-    return maps
+    maps, correlation = fit_shared_directions(heads, heads[0].shape[1])
+    shared = dict(zip(modalities, maps, strict=True))
+    redundant = _redundant(raw, modalities, shared)
+    unique = {m: _ridge(redundant, raw[f"U_{m}"]) for m in modalities}
+    partial = LatticeReadout(shared, correlation, unique, synergy=None)
+    lower = _lower_blocks(raw, modalities, partial)
+    synergy = _ridge(np.hstack(list(lower.values())), raw["S"])
+    return LatticeReadout(shared, correlation, unique, synergy)
 
 
-def lattice_blocks(raw, modalities, maps=None):
+def lattice_blocks(raw, modalities, readout=None):
     """The blocks ``R, U_<m>..., S`` from the heads' outputs.
 
     Parameters
@@ -167,7 +211,7 @@ def lattice_blocks(raw, modalities, maps=None):
     raw : dict of str to ndarray of shape (n_trials, size)
         As for :func:`fit_lattice_readout`.
     modalities : list of str
-    maps : dict or None
+    readout : LatticeReadout or None
         Output of :func:`fit_lattice_readout`; None gives the heads as they are, ``R``
         the mean of the ``R_<m>``.
 
@@ -176,11 +220,11 @@ def lattice_blocks(raw, modalities, maps=None):
     blocks : dict of str to ndarray
         In the order ``R``, ``U_<m>`` for each modality, ``S``.
     """
-    if maps is None:
+    if readout is None:
         blocks = {"R": np.mean([raw[f"R_{m}"] for m in modalities], axis=0)}
         blocks.update({f"U_{m}": raw[f"U_{m}"] for m in modalities})
         blocks["S"] = raw["S"]
         return blocks
-    blocks = _lower_blocks(raw, modalities, maps)
-    blocks["S"] = raw["S"] - _predict(maps, "S", np.hstack(list(blocks.values())))
+    blocks = _lower_blocks(raw, modalities, readout)
+    blocks["S"] = raw["S"] - readout.synergy(np.hstack(list(blocks.values())))
     return blocks

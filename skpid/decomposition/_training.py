@@ -8,21 +8,32 @@ skorch's. The plain functions below fit and apply the per-modality standardisati
 turn the estimator parameters into the pieces of the net.
 """
 
+import copy
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring
-from skorch.dataset import unpack_data
+from skorch.callbacks import Callback, PassthroughScoring
+from skorch.dataset import Dataset, unpack_data
 from skorch.utils import TeeGenerator, to_tensor
+
+from .._multimodal import SIDE_KEY
 
 __all__ = [
     "ContrastiveNet",
+    "GroupBatchSampler",
+    "NestedDataset",
     "apply_scaling",
+    "batching_params",
+    "check_callbacks",
+    "check_groups",
+    "check_optimizer",
     "fit_scaling",
     "resolve_device",
     "split_train_valid",
+    "take",
     "term_callbacks",
 ]
 
@@ -190,13 +201,22 @@ class GroupBatchSampler:
         return sum(-(-len(m) // self.batch_size) for m in self.members)
 
 
-def check_groups(groups, n):
+def check_groups(groups, n, train=None):
     """Validated group labels for ``n`` trials (None passes through).
+
+    Parameters
+    ----------
+    groups : array-like of shape (n,) or None
+    n : int
+        Number of trials.
+    train : ndarray of int or None, default=None
+        Training trials (the others are held out for early stopping): every group must
+        also keep 2 of them, since training batches are drawn within a group.
 
     Raises
     ------
     ValueError
-        Wrong length, or a group with a single trial (a batch needs two).
+        Wrong length, or a group with a single (training) trial (a batch needs two).
     """
     if groups is None:
         return None
@@ -205,14 +225,133 @@ def check_groups(groups, n):
         raise ValueError(
             f"groups must be one label per trial, shape ({n},); got shape {groups.shape}."
         )
-    labels, counts = np.unique(groups, return_counts=True)
-    if counts.min() < 2:
-        raise ValueError(
-            f"groups {labels[counts < 2].tolist()} have a single trial; batches are drawn "
-            "within a group and need 2 trials. Merge or drop those trials, or pass "
-            "groups=None."
-        )
+    for subset, where in ((groups, ""), (None if train is None else groups[train], " left")):
+        if subset is None:
+            continue
+        labels, counts = np.unique(subset, return_counts=True)
+        if counts.min() < 2:
+            extra = " after holding out trials for early stopping" if where else ""
+            raise ValueError(
+                f"groups {labels[counts < 2].tolist()} have a single trial{extra}; batches "
+                "are drawn within a group and need 2 trials. Merge or drop those trials, "
+                "or pass groups=None."
+            )
     return groups
+
+
+def take(data, idx):
+    """Rows ``idx`` of every array of a (nested) dict of arrays; None stays None."""
+    if data is None:
+        return None
+    if isinstance(data, Mapping):
+        return {k: take(v, idx) for k, v in data.items()}
+    return data[idx]
+
+
+def _leaves(data):
+    """The arrays (tensors) of a nested dict, depth first."""
+    for value in data.values():
+        if isinstance(value, Mapping):
+            yield from _leaves(value)
+        else:
+            yield value
+
+
+class NestedDataset(Dataset):
+    """A skorch :class:`~skorch.dataset.Dataset` whose ``X`` may nest dicts of arrays.
+
+    The batch of a deep decomposer holds the modalities and, under the reserved key
+    :data:`skpid._multimodal.SIDE_KEY`, a dict of side inputs; skorch's own indexing
+    does not descend into nested dicts.
+    """
+
+    def __init__(self, X, y=None, length=None):
+        super().__init__(X, y=y, length=length)
+        if isinstance(X, Mapping):
+            self.X_indexing = take
+
+
+def batching_params(groups, batch_size, seed):
+    """Keyword arguments of the training iterator of :class:`ContrastiveNet`.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_train,) or None
+        Group of every training trial; batches are then drawn within groups
+        (:class:`GroupBatchSampler`).
+    batch_size : int
+    seed : int
+        Seeds the shuffles.
+
+    Returns
+    -------
+    params : dict
+    """
+    if groups is None:
+        return {
+            "iterator_train__shuffle": True,
+            # a batch of one trial has no negatives; drop the short last batch
+            "iterator_train__drop_last": True,
+            "iterator_train__generator": torch.Generator().manual_seed(seed),
+        }
+    return {
+        "iterator_train__batch_size": 1,  # the sampler makes the batches
+        "iterator_train__batch_sampler": GroupBatchSampler(groups, batch_size, seed),
+    }
+
+
+def check_callbacks(callbacks):
+    """Validate the ``callbacks`` parameter: a list of skorch callbacks or (name, callback).
+
+    Returns
+    -------
+    callbacks : list
+        Deep copies (a fit leaves the parameter's callbacks untouched).
+
+    Raises
+    ------
+    TypeError
+        Not a list or tuple, or an entry that is not a skorch callback.
+    """
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(
+            f"callbacks must be a list of skorch callbacks (or (name, callback) pairs), got "
+            f"{type(callbacks).__name__}."
+        )
+    out = []
+    for item in callbacks:
+        cb = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+        is_callback = isinstance(cb, Callback) or (
+            isinstance(cb, type) and issubclass(cb, Callback)
+        )
+        if not is_callback or (isinstance(item, tuple) and not isinstance(item[0], str)):
+            raise TypeError(
+                f"callbacks entry {item!r} is not a skorch callback; pass instances of "
+                "skorch.callbacks.Callback (e.g. LRScheduler, Checkpoint) or (name, callback) "
+                "pairs."
+            )
+        out.append(copy.deepcopy(item))
+    return out
+
+
+def check_optimizer(optimizer):
+    """The optimiser class: ``torch.optim.AdamW`` for None, else a torch optimiser class.
+
+    Raises
+    ------
+    TypeError
+        Anything but a subclass of :class:`torch.optim.Optimizer`.
+    """
+    if optimizer is None:
+        return torch.optim.AdamW
+    if not (isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)):
+        raise TypeError(
+            f"optimizer must be a torch optimiser class such as torch.optim.SGD (not an "
+            f"instance), got {optimizer!r}. Pass its settings as optimizer__<name>=value."
+        )
+    return optimizer
 
 
 def term_callbacks(terms, validation, train_only=("critic",)):
@@ -225,6 +364,12 @@ def term_callbacks(terms, validation, train_only=("critic",)):
         if validation:
             callbacks.append((f"valid_{term}", PassthroughScoring(name=f"valid_{term}")))
     return callbacks
+
+
+def _stack_twice(side):
+    return {
+        k: _stack_twice(v) if isinstance(v, Mapping) else torch.cat([v, v]) for k, v in side.items()
+    }
 
 
 class ContrastiveNet(NeuralNet):
@@ -245,7 +390,9 @@ class ContrastiveNet(NeuralNet):
     ----------
     module, criterion
         As for :class:`skorch.NeuralNet`; the module is called as ``module(**X)`` on a
-        dict of modality tensors, and returns a dict of tensors with the batch first.
+        dict of modality tensors (and, under :data:`skpid._multimodal.SIDE_KEY`, a dict
+        of side inputs, the same for both views and never augmented), and returns a
+        dict of tensors with the batch first.
     augmenter : callable
         ``augmenter(batch_dict, generator) -> batch_dict`` (e.g.
         :class:`skpid.augment.Augmenter`).
@@ -262,6 +409,7 @@ class ContrastiveNet(NeuralNet):
     def __init__(
         self, module, criterion, *args, augmenter=None, seed=0, terms=(), critic_lr=None, **kwargs
     ):
+        kwargs.setdefault("dataset", NestedDataset)
         super().__init__(module, criterion, *args, **kwargs)
         self.critic_lr = critic_lr
         self.augmenter = augmenter
@@ -291,10 +439,15 @@ class ContrastiveNet(NeuralNet):
 
     def _views(self, Xi, generator):
         Xi = to_tensor(Xi, device=self.device)
+        side = Xi.pop(SIDE_KEY, None)
         view_a = self.augmenter(Xi, generator)
         view_b = self.augmenter(Xi, generator)
         n = len(next(iter(Xi.values())))
-        out = self.infer({m: torch.cat([view_a[m], view_b[m]]) for m in Xi})
+        inputs = {m: torch.cat([view_a[m], view_b[m]]) for m in Xi}
+        if side:
+            # side inputs are not augmented: the same for both views
+            inputs[SIDE_KEY] = _stack_twice(side)
+        out = self.infer(inputs)
         return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}
 
     def _target(self, yi):
@@ -342,7 +495,7 @@ class ContrastiveNet(NeuralNet):
             return
         kind = "loss term" if worst in values else "output"
         value = (outputs | values)[worst]
-        inputs = max((float(x.detach().abs().max()) for x in Xi.values() if x.numel()), default=0.0)
+        inputs = max((float(x.detach().abs().max()) for x in _leaves(Xi) if x.numel()), default=0.0)
         if inputs > INPUT_OUTLIER:
             cause = (
                 f"The likely cause is the input scale: the standardised batch reaches "

@@ -414,7 +414,8 @@ class BandPower(_BandTransformer):
     --------
     >>> import numpy as np
     >>> t = np.arange(500) / 250
-    >>> X = np.sin(2 * np.pi * 10 * t)[None, None].repeat(3, axis=0)
+    >>> noise = 0.01 * np.random.RandomState(0).randn(3, 1, 500)
+    >>> X = np.sin(2 * np.pi * 10 * t)[None, None] + noise  # 10 Hz, in the alpha band
     >>> bp = BandPower(sfreq=250, ch_names=["Oz"]).fit(X)
     >>> bp.get_feature_names_out()[2]
     'Oz_alpha'

@@ -19,19 +19,25 @@ References
    SLT 2018 (band-pass filters as the first layer of a network on raw signals).
 """
 
+import copy
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._multimodal import modality_kind
+
 __all__ = [
+    "ExternalEncoder",
     "FilterBankEncoder",
     "MLPEncoder",
     "ModalityEncoder",
     "PolyphaseConv1d",
     "TemporalConvEncoder",
+    "build_external_encoder",
+    "check_encoders",
     "make_encoder",
-    "modality_kind",
     "token_summary",
 ]
 
@@ -307,7 +313,7 @@ class MLPEncoder(nn.Module):
         return tokens, tokens.flatten(1)
 
 
-def make_encoder(shape, d_model=64, n_tokens=8, power=False, kind=None):
+def make_encoder(shape, d_model=64, n_tokens=8, power=False, kind=None, encoder=None):
     """Encoder for one modality from its trailing shape (and kind).
 
     Parameters
@@ -322,13 +328,19 @@ def make_encoder(shape, d_model=64, n_tokens=8, power=False, kind=None):
         Log-power envelopes in the time-series encoder (see :class:`TemporalConvEncoder`).
     kind : str or None, default=None
         ``"eeg"`` gives a time series a :class:`FilterBankEncoder` (see
-        :func:`modality_kind`).
+        :func:`skpid._multimodal.modality_kind`).
+    encoder : torch.nn.Module, class, (class, dict) or None, default=None
+        A user's encoder replacing the built-in one (see
+        :func:`build_external_encoder`), wrapped in an :class:`ExternalEncoder`.
 
     Returns
     -------
-    encoder : FilterBankEncoder, TemporalConvEncoder or MLPEncoder
-        Each has ``encode(x) -> (tokens, summary)`` and ``summary_size``.
+    encoder : FilterBankEncoder, TemporalConvEncoder, MLPEncoder or ExternalEncoder
+        Each has ``encode(x) -> (tokens, summary)``, ``summary_size`` and ``n_tokens``.
     """
+    if encoder is not None:
+        module = build_external_encoder(encoder, shape, d_model)
+        return ExternalEncoder(module, shape, d_model=d_model, n_tokens=n_tokens)
     if len(shape) == 2 and kind == "eeg":
         return FilterBankEncoder(shape[0], shape[1], d_model=d_model, n_tokens=n_tokens)
     if len(shape) == 2:
@@ -347,9 +359,9 @@ class ModalityEncoder(nn.Module):
     """Encoder of one modality, chosen from its name and shape, with a pooled vector.
 
     :func:`make_encoder` gives the tokens and summary (a :class:`FilterBankEncoder` for
-    EEG, see :func:`modality_kind`); a linear layer and a GELU map the summary to the
-    modality's representation ``H``, which does not depend on where in the trial an
-    event happened (the tokens keep the timing, for the fusion).
+    EEG, see :func:`skpid._multimodal.modality_kind`); a linear layer and a GELU map the
+    summary to the modality's representation ``H``, which does not depend on where in
+    the trial an event happened (the tokens keep the timing, for the fusion).
 
     Parameters
     ----------
@@ -361,6 +373,11 @@ class ModalityEncoder(nn.Module):
     n_tokens : int, default=8
     power : bool, default=False
         Log-power envelopes in a :class:`TemporalConvEncoder`.
+    kind : {"auto", "eeg", "nirs", None}, default="auto"
+        Kind of the modality; ``"auto"`` decides from ``name`` and ``shape`` (see
+        :func:`skpid._multimodal.modality_kind`).
+    encoder : torch.nn.Module, class, (class, dict) or None, default=None
+        A user's encoder replacing the built-in one (see :func:`make_encoder`).
 
     Attributes
     ----------
@@ -373,14 +390,14 @@ class ModalityEncoder(nn.Module):
     d_model))``.
     """
 
-    def __init__(self, name, shape, d_model=64, n_tokens=8, power=False):
+    def __init__(self, name, shape, d_model=64, n_tokens=8, power=False, kind="auto", encoder=None):
         super().__init__()
-        kind = modality_kind(name, shape)
+        if kind == "auto":
+            kind = modality_kind(name, shape)
         self.encoder = make_encoder(
-            shape, d_model=d_model, n_tokens=n_tokens, power=power, kind=kind
+            shape, d_model=d_model, n_tokens=n_tokens, power=power, kind=kind, encoder=encoder
         )
-        with torch.no_grad():
-            self.n_tokens = self.encoder(torch.zeros(2, *shape)).shape[1]
+        self.n_tokens = count_tokens(self.encoder, shape)
         self.pool = nn.Sequential(nn.Linear(self.encoder.summary_size, d_model), nn.GELU())
 
     def forward(self, x):
@@ -388,18 +405,142 @@ class ModalityEncoder(nn.Module):
         return tokens, self.pool(summary)
 
 
-def modality_kind(name, shape):
-    """Kind of a modality from its name and trailing shape: ``"eeg"``, ``"nirs"`` or None.
+def count_tokens(encoder, shape):
+    """Number of tokens ``encoder`` gives for one trial of trailing shape ``shape``."""
+    if isinstance(encoder, ExternalEncoder):
+        return encoder.n_tokens  # no dry run through the user's module (batch norm stats)
+    with torch.no_grad():
+        return encoder(torch.zeros(2, *shape)).shape[1]
 
-    A time series ``(channels, times)`` whose name contains ``"eeg"`` (any case) is EEG;
-    one whose name contains ``"nirs"`` and has an even channel count (HbO, HbR pairs side
-    by side) is fNIRS. Anything else has no kind and gets generic treatment.
+
+class ExternalEncoder(nn.Module):
+    """A user's module ``(batch, *shape) -> (batch, d)`` as an encoder of skpid's networks.
+
+    The module's output (flattened past the batch axis) is the summary; a linear layer
+    maps it to ``n_tokens`` tokens of size ``d_model`` for the fusion.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Maps ``(batch, *shape)`` to ``(batch, d)`` (or any trailing shape, flattened).
+    shape : tuple of int
+        Trailing shape of the modality, ``(channels, times)`` or ``(features,)``.
+    d_model : int, default=64
+    n_tokens : int, default=8
+
+    Attributes
+    ----------
+    summary_size : int
+        ``d``, the size of the module's output.
+
+    Shapes
+    ------
+    ``forward``: input ``(batch, *shape)``, output ``(batch, n_tokens, d_model)``;
+    ``encode`` also returns the summary ``(batch, summary_size)``.
+
+    Raises
+    ------
+    ValueError
+        The module fails on a batch of shape ``(2, *shape)`` or does not keep the batch
+        axis.
     """
-    if len(shape) != 2:
-        return None
-    lowered = name.lower()
-    if "eeg" in lowered:
-        return "eeg"
-    if "nirs" in lowered and shape[0] % 2 == 0:
-        return "nirs"
-    return None
+
+    def __init__(self, module, shape, d_model=64, n_tokens=8):
+        super().__init__()
+        self.module = module
+        self.n_tokens = n_tokens
+        self.d_model = d_model
+        training = module.training
+        module.eval()  # a dry run in evaluation mode leaves batch-norm statistics alone
+        try:
+            with torch.no_grad():
+                out = module(torch.zeros(2, *shape))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise ValueError(
+                f"The encoder {type(module).__name__} fails on a batch of shape "
+                f"{(2, *shape)}: {exc}. It must map (batch, channels, times) to (batch, d)."
+            ) from exc
+        finally:
+            module.train(training)
+        if not torch.is_tensor(out) or out.ndim < 2 or out.shape[0] != 2:
+            got = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+            raise ValueError(
+                f"The encoder {type(module).__name__} must map (batch, *{tuple(shape)}) to a "
+                f"tensor (batch, d); on a batch of 2 it returned {got}."
+            )
+        self.summary_size = int(out[0].numel())
+        self.to_tokens = nn.Linear(self.summary_size, n_tokens * d_model)
+
+    def encode(self, x):
+        """Tokens ``(batch, n_tokens, d_model)`` and summary ``(batch, summary_size)``."""
+        summary = self.module(x).flatten(1)
+        tokens = self.to_tokens(summary).view(len(x), self.n_tokens, self.d_model)
+        return tokens, summary
+
+    def forward(self, x):
+        return self.encode(x)[0]
+
+
+def _is_module_class(obj):
+    return isinstance(obj, type) and issubclass(obj, nn.Module)
+
+
+def build_external_encoder(spec, shape, d_model):
+    """The user's encoder module of one modality from an ``encoders`` entry.
+
+    Parameters
+    ----------
+    spec : torch.nn.Module, class or (class, dict)
+        A module instance (deep-copied, so that fitting leaves it untouched; its
+        initial weights are the user's), or a module class (e.g. a braindecode model
+        such as ``ShallowFBCSPNet``) built here with braindecode's keyword arguments
+        ``n_chans``, ``n_times`` (time series) and ``n_outputs=d_model``, updated with
+        the dict's.
+    shape : tuple of int
+        Trailing shape of the modality.
+    d_model : int
+
+    Returns
+    -------
+    module : torch.nn.Module
+    """
+    if isinstance(spec, nn.Module):
+        return copy.deepcopy(spec)
+    cls, kwargs = spec if isinstance(spec, tuple) else (spec, {})
+    defaults = {"n_outputs": d_model}
+    if len(shape) == 2:
+        defaults.update(n_chans=shape[0], n_times=shape[1])
+    return cls(**{**defaults, **kwargs})
+
+
+def check_encoders(encoders, shapes):
+    """Validate an ``encoders`` parameter against the modalities.
+
+    Parameters
+    ----------
+    encoders : dict of str to spec, or None
+        Modality name to a :class:`torch.nn.Module`, a module class, or ``(class,
+        kwargs)`` (see :func:`build_external_encoder`).
+    shapes : dict of str to tuple
+
+    Raises
+    ------
+    ValueError
+        A modality not in the data.
+    TypeError
+        An entry of another form.
+    """
+    for name, spec in (encoders or {}).items():
+        if name not in shapes:
+            raise ValueError(
+                f"encoders names modality {name!r}, which is not one of {list(shapes)}."
+            )
+        ok = isinstance(spec, nn.Module) or _is_module_class(spec)
+        if isinstance(spec, tuple):
+            ok = len(spec) == 2 and _is_module_class(spec[0]) and isinstance(spec[1], dict)
+        if not ok:
+            raise TypeError(
+                f"encoders[{name!r}] must be a torch.nn.Module, a module class (e.g. "
+                "braindecode.models.ShallowFBCSPNet) or (class, kwargs); got "
+                f"{type(spec).__name__}."
+            )

@@ -4,15 +4,9 @@ from numbers import Real
 
 import mne
 
+from .._utils import check_raw
+
 __all__ = ["preprocess_eeg"]
-
-
-def _check_raw(raw):
-    if not isinstance(raw, mne.io.BaseRaw):
-        raise TypeError(
-            f"raw must be an mne.io.Raw instance, got {type(raw).__name__}. Read your "
-            "recording with mne.io.read_raw_* (or build one with mne.io.RawArray) first."
-        )
 
 
 def _check_band(l_freq, h_freq, sfreq, what):
@@ -32,13 +26,6 @@ def _check_band(l_freq, h_freq, sfreq, what):
             f"l_freq={l_freq} Hz must be below h_freq={h_freq} Hz for a band-pass; swap them "
             "or set one to None for a high-/low-pass only."
         )
-
-
-def _standard_montage(kind="1005"):
-    """The template 10-05/10-20 montage (``colin27_*`` from mne 1.13, ``standard_*`` before)."""
-    builtin = mne.channels.get_builtin_montages()
-    name = f"colin27_{kind}" if f"colin27_{kind}" in builtin else f"standard_{kind}"
-    return mne.channels.make_standard_montage(name)
 
 
 def preprocess_eeg(raw, *, l_freq=1.0, h_freq=40.0, notch=50.0, reference="average", copy=True):
@@ -73,8 +60,24 @@ def preprocess_eeg(raw, *, l_freq=1.0, h_freq=40.0, notch=50.0, reference="avera
     ValueError
         If there is no EEG channel, a frequency is at or above Nyquist, the band is
         inverted, or a reference channel is missing.
+
+    Examples
+    --------
+    >>> import mne
+    >>> import numpy as np
+    >>> from skpid.preprocessing import preprocess_eeg
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(2500) / 250.0  # 10 s at 250 Hz
+    >>> data = 1e-5 * rng.standard_normal((3, t.size)) + 2e-5 * np.sin(2 * np.pi * 50 * t)
+    >>> info = mne.create_info(["C3", "Cz", "C4"], 250.0, "eeg")
+    >>> raw = mne.io.RawArray(data, info, verbose="error")
+    >>> clean = preprocess_eeg(raw, l_freq=1.0, h_freq=40.0, notch=50.0)
+    >>> clean.get_data().shape
+    (3, 2500)
+    >>> bool(np.abs(clean.get_data().mean(axis=0)).max() < 1e-12)  # common average reference
+    True
     """
-    _check_raw(raw)
+    check_raw(raw)
     picks = mne.pick_types(raw.info, eeg=True, exclude=[])
     if len(picks) == 0:
         types = sorted(set(raw.get_channel_types()))

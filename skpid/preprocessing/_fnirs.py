@@ -14,7 +14,8 @@ from numbers import Real
 import numpy as np
 from mne.preprocessing.nirs import beer_lambert_law, optical_density, scalp_coupling_index
 
-from ._eeg import _check_band, _check_raw
+from .._utils import check_raw
+from ._eeg import _check_band
 
 __all__ = ["preprocess_fnirs"]
 
@@ -82,8 +83,35 @@ def preprocess_fnirs(
     ValueError
         If there are no intensity/optical-density channels, a frequency is at or above
         Nyquist, the band is inverted, or a parameter is out of range.
+
+    Examples
+    --------
+    Two source-detector pairs at 760 and 850 nm, with a cardiac pulse (good scalp coupling):
+
+    >>> import mne
+    >>> import numpy as np
+    >>> from skpid.preprocessing import preprocess_fnirs
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(1000) / 10.0  # 100 s at 10 Hz
+    >>> names, data = [], []
+    >>> for pair in (1, 2):
+    ...     for wavelength in (760, 850):
+    ...         names.append(f"S{pair}_D{pair} {wavelength}")
+    ...         data.append(1 + 0.01 * np.sin(2 * np.pi * t) + 1e-3 * rng.standard_normal(t.size))
+    >>> info = mne.create_info(names, 10.0, "fnirs_cw_amplitude")
+    >>> for k, ch in enumerate(info["chs"]):
+    ...     source = np.array([0.03 * (k // 2), 0.0, 0.08])
+    ...     detector = source + [0.0, 0.03, 0.0]  # 3 cm apart
+    ...     ch["loc"][:9] = np.concatenate([(source + detector) / 2, source, detector])
+    ...     ch["loc"][9] = (760, 850)[k % 2]  # wavelength
+    >>> raw = mne.io.RawArray(np.array(data), info, verbose="error")
+    >>> raw_hb = preprocess_fnirs(raw)
+    >>> raw_hb.ch_names
+    ['S1_D1 hbo', 'S1_D1 hbr', 'S2_D2 hbo', 'S2_D2 hbr']
+    >>> raw_hb.info["bads"]
+    []
     """
-    _check_raw(raw)
+    check_raw(raw)
     if not isinstance(sci_threshold, Real) or not 0.0 <= sci_threshold <= 1.0:
         raise ValueError(
             f"sci_threshold must be a number between 0 and 1, got {sci_threshold!r}. "
