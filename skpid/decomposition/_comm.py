@@ -91,9 +91,15 @@ class CoMM(DeepDecomposer):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skorch.helper import SliceDict
-    >>> X = SliceDict(eeg=eeg_epochs, fnirs=fnirs_epochs)  # doctest: +SKIP
-    >>> Z = CoMM(n_components=32, random_state=0).fit_transform(X)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X = SliceDict(
+    ...     eeg=rng.standard_normal((64, 4, 100)).astype("float32"),
+    ...     fnirs=rng.standard_normal((64, 4, 20)).astype("float32"),
+    ... )
+    >>> CoMM(n_components=4, hidden_size=16, max_epochs=2, random_state=0).fit_transform(X).shape
+    (64, 4)
     """
 
     _parameter_constraints: ClassVar[dict] = {

@@ -96,10 +96,16 @@ class FactorCL(DeepDecomposer):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skorch.helper import SliceDict
-    >>> X = SliceDict(eeg=eeg_epochs, fnirs=fnirs_epochs)  # doctest: +SKIP
-    >>> fcl = FactorCL(n_components=8, random_state=0).fit(X)  # doctest: +SKIP
-    >>> shared = fcl.transform(X)[:, fcl.component_slices_["shared"]]  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X = SliceDict(
+    ...     eeg=rng.standard_normal((64, 4, 100)).astype("float32"),
+    ...     fnirs=rng.standard_normal((64, 4, 20)).astype("float32"),
+    ... )
+    >>> fcl = FactorCL(n_components=2, hidden_size=16, max_epochs=1, random_state=0).fit(X)
+    >>> list(fcl.component_slices_)
+    ['shared', 'U_eeg', 'U_fnirs']
     """
 
     _parameter_constraints: ClassVar[dict] = {

@@ -107,10 +107,16 @@ class HCL(DeepDecomposer):
 
     Examples
     --------
-    >>> from skpid.datasets import make_multimodal_gaussian  # doctest: +SKIP
-    >>> data = make_multimodal_gaussian(1000, random_state=0)  # doctest: +SKIP
-    >>> hcl = HCL(n_components=2, random_state=0).fit(data.X)  # doctest: +SKIP
-    >>> hcl.structures_, hcl.pruned_structures_  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from skorch.helper import SliceDict
+    >>> rng = np.random.default_rng(0)
+    >>> X = SliceDict(
+    ...     eeg=rng.standard_normal((64, 4, 100)).astype("float32"),
+    ...     fnirs=rng.standard_normal((64, 4, 20)).astype("float32"),
+    ... )
+    >>> hcl = HCL(n_components=2, hidden_size=16, max_epochs=2, random_state=0).fit(X)
+    >>> hcl.transform(X).shape[0]
+    64
     """
 
     _min_block_size = 2

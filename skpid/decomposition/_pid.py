@@ -215,11 +215,17 @@ class PIDDecomposer(DeepDecomposer):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skorch.helper import SliceDict
-    >>> X = SliceDict(eeg=eeg_epochs, fnirs=fnirs_epochs)  # doctest: +SKIP
-    >>> dec = PIDDecomposer(n_components=8, random_state=0).fit(X)  # doctest: +SKIP
-    >>> blocks = dec.decompose(X)  # doctest: +SKIP
-    >>> list(blocks)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X = SliceDict(
+    ...     eeg=rng.standard_normal((64, 4, 100)).astype("float32"),
+    ...     fnirs=rng.standard_normal((64, 4, 20)).astype("float32"),
+    ... )
+    >>> dec = PIDDecomposer(n_components=2, hidden_size=16, max_epochs=2, random_state=0)
+    >>> dec.fit(X).transform(X).shape
+    (64, 8)
+    >>> list(dec.decompose(X))
     ['R', 'U_eeg', 'U_fnirs', 'S']
     """
 
