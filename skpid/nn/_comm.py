@@ -52,8 +52,10 @@ class CoMMNetwork(nn.Module):
         User encoders replacing the built-in ones (see
         :func:`skpid.nn.build_external_encoder`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict:
     ``Z`` ``(batch, n_components)``, ``P`` and ``P_<m>`` ``(batch, projection_size)``.
     ``embed(**X)`` returns ``Z`` alone, without the masked passes.

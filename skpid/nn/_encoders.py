@@ -71,8 +71,10 @@ class TemporalConvEncoder(nn.Module):
         GELU-pool; used by :class:`skpid.nn.PIDNetwork` for time series other than
         EEG (EEG gets :class:`FilterBankEncoder`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``(batch, n_channels, n_times)``, output ``(batch, n_tokens, d_model)``.
     """
 
@@ -115,8 +117,10 @@ class LogPower(nn.Module):
     ``power + 1e-2`` (in units of the standardised input) so that silent (e.g. masked)
     stretches stay finite and the gradient stays bounded.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``(batch, filters, times)``, output ``(batch, filters, ceil(times / pool))``.
     """
 
@@ -169,8 +173,10 @@ class FilterBankEncoder(nn.Module):
     summary_size : int
         ``2 * n_spatial * n_bands``.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward``: input ``(batch, n_channels, n_times)``, output ``(batch, n_tokens,
     d_model)``; ``encode`` also returns the summary ``(batch, summary_size)``.
     """
@@ -227,8 +233,10 @@ class PolyphaseConv1d(nn.Conv1d):
     filter bank of :class:`FilterBankEncoder`, 16 x 8 filters of 49 taps at stride 4).
     Only zero padding and dilation 1 are supported.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     As :class:`torch.nn.Conv1d`.
     """
 
@@ -286,8 +294,10 @@ class MLPEncoder(nn.Module):
     n_tokens : int, default=4
         Number of output tokens.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``(batch, n_features)``, output ``(batch, n_tokens, d_model)``.
     """
 
@@ -384,8 +394,10 @@ class ModalityEncoder(nn.Module):
     n_tokens : int
         Number of tokens the encoder returns.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``(batch, *shape)``; output ``(tokens (batch, n_tokens, d_model), H (batch,
     d_model))``.
     """
@@ -433,8 +445,10 @@ class ExternalEncoder(nn.Module):
     summary_size : int
         ``d``, the size of the module's output.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward``: input ``(batch, *shape)``, output ``(batch, n_tokens, d_model)``;
     ``encode`` also returns the summary ``(batch, summary_size)``.
 

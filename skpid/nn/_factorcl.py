@@ -23,8 +23,10 @@ class ConcatCritic(nn.Module):
     hidden : int, default=64
         Width of the two hidden layers of ``h``.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``x (batch, x_features)``, ``y (batch, y_features)``; output ``(batch, batch)``
     with ``out[i, j] = f(x_i, y_j)``.
 
@@ -76,8 +78,10 @@ class FactorCLNetwork(nn.Module):
         User encoders replacing the built-in ones (see
         :func:`skpid.nn.build_external_encoder`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict of
     ``S_<m>`` and ``U_<m>``, each ``(batch, n_components)``. ``embed(**X)`` returns
     ``[S_<m1>, S_<m2>, U_<m1>, U_<m2>]`` side by side, ``(batch, 4 * n_components)``.

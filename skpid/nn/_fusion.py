@@ -30,8 +30,10 @@ class TokenFusion(nn.Module):
     n_heads : int, default=4
         Attention heads (must divide ``d_model``).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input: a list of ``(batch, n_tokens[m], d_model)``; output ``(batch, d_model)``.
     """
 

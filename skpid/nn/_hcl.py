@@ -45,8 +45,10 @@ class HCLNetwork(nn.Module):
         User encoders replacing the built-in ones (see
         :func:`skpid.nn.build_external_encoder`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and returns a dict
     with ``"<i>|<m>"`` of shape ``(batch, n_components[i])`` for structure ``i`` and each
     modality ``m`` of it: ``g_i`` times the unit-norm head output.

@@ -35,8 +35,10 @@ class ProjectionHead(nn.Module):
         ~0.99), and an InfoNCE term on a weak signal can stay at chance for the whole
         fit. In evaluation mode both use running statistics of training.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``(batch, in_features)``, output ``(batch, out_features)``.
     """
 
@@ -70,8 +72,10 @@ class BatchCentering(nn.Module):
     momentum : float, default=0.1
         Weight of the current batch in the running mean (as :class:`torch.nn.BatchNorm1d`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input and output ``(batch, n_features)``.
     """
 
@@ -104,8 +108,10 @@ class SeparableCritic(nn.Module):
     embed : int, default=32
         Size ``k`` of the embeddings whose inner product is the score.
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``x (batch, x_features)``, ``y (batch, y_features)``; output ``(batch, batch)``
     with ``out[i, j] = f(x_i, y_j)``.
     """
@@ -132,8 +138,10 @@ class GaussianCritic(nn.Module):
         Sizes of the conditioning input and of the predicted representation.
     hidden : int, default=64
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     input ``x (batch, x_features)``; output ``(mu, logvar)``, each ``(batch, y_features)``.
     """
 

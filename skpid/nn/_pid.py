@@ -71,8 +71,10 @@ class PIDNetwork(nn.Module):
         User encoders replacing the built-in ones (see
         :func:`skpid.nn.build_external_encoder`).
 
-    Shapes
-    ------
+    Notes
+    -----
+    Shapes:
+
     ``forward(**X)`` takes ``X[m]`` of shape ``(batch, *shapes[m])`` and, optionally,
     side inputs under the reserved key :data:`skpid._multimodal.SIDE_KEY`: a dict with
     ``targets`` (modality name to ``(batch, n_target_features)``), ``synergy_target``
