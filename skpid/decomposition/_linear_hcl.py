@@ -480,10 +480,13 @@ class LinearHCL(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from skpid.datasets._generic import make_multimodal_gaussian
-    >>> data = make_multimodal_gaussian(2000, n_features=[8, 9, 10], random_state=0)
-    >>> hcl = LinearHCL(n_components=2).fit(data.X)
-    >>> hcl.transform(data.X).shape[0]
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal((2000, 2))  # a latent all three modalities share
+    >>> X = {m: z @ rng.standard_normal((2, d)) + 0.5 * rng.standard_normal((2000, d))
+    ...      for m, d in (("a", 8), ("b", 9), ("c", 10))}
+    >>> hcl = LinearHCL(n_components=2).fit(X)
+    >>> hcl.transform(X).shape[0]
     2000
     """
 
