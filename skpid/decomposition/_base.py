@@ -263,9 +263,7 @@ class DeepDecomposer(TransformerMixin, BaseEstimator):
 
     def _batch_size(self, n_train, held_out, grouped):
         if self.batch_size == "auto":
-            # within-subject batches: more, smaller steps (on the simulator, 32 instead of
-            # a whole subject of 100 raised R recovery from .97/.72/.61 to .94/1.0/.96 over
-            # 3 seeds with 1 torch thread; R still varies from seed to seed)
+            # within-subject batches: several smaller steps per subject rather than one
             return min(32 if grouped else 128, n_train)
         if self.batch_size > n_train:
             extra = " (after holding out trials for early stopping)" if held_out else ""

@@ -157,8 +157,8 @@ class PIDDecomposer(DeepDecomposer):
     batch_size : int or "auto", default="auto"
         Trials per batch; ``"auto"`` is ``min(128, n_training_trials)``, or 32 when
         ``fit`` gets ``groups``. InfoNCE contrasts every trial with the rest of its
-        batch; within subjects, batches of 32 recovered the simulator's factors better
-        than whole subjects of 100 (three times the optimiser steps).
+        batch; within subjects, batches smaller than a subject give several optimiser
+        steps per subject.
     lr : float, default=2e-3
         AdamW learning rate (network and critics).
     validation_fraction : float or None, default=None

@@ -11,9 +11,7 @@ The readout peels them apart with linear maps fitted on the training trials:
    order of correlation; the remaining components are 0. A modality's private content
    in its own redundancy head correlates with no other modality and is left out,
    whatever its variance (a standardised linear probe reads a direction whatever its
-   scale). On the simulator (3 seeds), the probes of the unique factors on ``R`` fell
-   from 0.14 / 0.25 (mean of ridge cross-predictions of each ``R_<m>`` from the
-   others) to -0.05 / 0.09.
+   scale).
 2. ``U_<m>`` minus its ridge prediction from ``R``.
 3. ``S`` minus its ridge prediction from ``R`` and every (peeled) ``U_<m>``.
 
@@ -46,8 +44,8 @@ __all__ = [
 _ALPHAS = np.logspace(-3, 3, 13)
 #: Smallest mean correlation between modalities of a direction kept in ``R``: chance
 #: canonical correlations of 8-dimensional heads over a few hundred trials stay below
-#: 0.3, and on the simulator (3 seeds) 0.3 let unique content through while 0.7 kept
-#: one direction only.
+#: 0.3; a lower bound lets a modality's private content through, a higher one keeps
+#: only the strongest shared direction.
 _MIN_CORRELATION = 0.5
 #: Ridge on each head's covariance before whitening, as a share of each column's variance.
 _WHITENING_RIDGE = 1e-3
