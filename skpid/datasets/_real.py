@@ -92,7 +92,7 @@ def _epochs_at_annotations(raw, event_id, tmin, tmax, baseline, what, descriptio
     """Epoch ``raw`` around its annotations; ``descriptions`` maps annotation text to codes.
 
     Every channel is kept (bad ones too, so that recordings with different bad channels
-    keep the same shape); only the classes present get an entry of the epochs' event_id.
+    keep the same shape); see :func:`_epochs_at_events`.
     """
     descriptions = event_id if descriptions is None else descriptions
     events, _ = mne.events_from_annotations(raw, event_id=descriptions, verbose="error")
@@ -101,6 +101,14 @@ def _epochs_at_annotations(raw, event_id, tmin, tmax, baseline, what, descriptio
             f"{what} has no annotations among {list(descriptions)}, so no trial to cut. "
             "Check that the recording holds its trigger/marker files, or pick another one."
         )
+    return _epochs_at_events(raw, events, event_id, tmin, tmax, baseline)
+
+
+def _epochs_at_events(raw, events, event_id, tmin, tmax, baseline):
+    """Preloaded epochs of ``raw`` at mne ``events``, with every channel (bad ones too).
+
+    Only the classes present in ``events`` get an entry of the epochs' event_id.
+    """
     return mne.Epochs(
         raw,
         events,

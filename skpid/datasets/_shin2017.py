@@ -53,7 +53,7 @@ from .._utils import standard_montage
 from ..io import modality_info
 from ..preprocessing import preprocess_eeg, preprocess_fnirs
 from ._download import extract_archive, fetch_archive
-from ._real import _concat_data, _share_bads
+from ._real import _concat_data, _epochs_at_events, _share_bads
 
 __all__ = ["fetch_shin2017", "load_shin2017", "read_shin2017_raw"]
 
@@ -626,18 +626,7 @@ def _check_gaps(t_eeg, t_nirs, tolerance, what):
 def _epochs(raw, onsets, labels, event_id, tmin, tmax, baseline):
     samples = np.round(onsets * raw.info["sfreq"]).astype(int) + raw.first_samp
     events = np.column_stack([samples, np.zeros(len(samples), int), labels + 1])
-    return mne.Epochs(
-        raw,
-        events,
-        event_id={k: v for k, v in event_id.items() if v in events[:, 2]},
-        tmin=tmin,
-        tmax=tmax,
-        baseline=baseline,
-        picks=np.arange(len(raw.ch_names)),
-        preload=True,
-        reject_by_annotation=False,
-        verbose="error",
-    )
+    return _epochs_at_events(raw, events, event_id, tmin, tmax, baseline)
 
 
 def _pair_session(session, subject, session_index, tolerance):

@@ -15,6 +15,7 @@ from scipy.signal import hilbert
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..physiology import EEG_BANDS
 from ._base import (
     EpochsTransformer,
     channel_names,
@@ -25,17 +26,9 @@ from ._base import (
 
 __all__ = ["DEFAULT_BANDS", "BandEnvelope", "BandPower", "band_envelope", "band_power"]
 
-#: Conventional EEG bands in Hz, half-open ``[low, high)``. Edges follow the IFCN glossary
-#: (Kane et al., Clin. Neurophysiol. Pract. 2:170-185, 2017: delta < 4, theta 4 to < 8,
-#: alpha 8-13, beta 14-30, gamma > 30 Hz); delta starts at 1 Hz to leave out drifts and
-#: gamma stops at 45 Hz to stay below 50 Hz mains interference.
-DEFAULT_BANDS = {
-    "delta": (1.0, 4.0),
-    "theta": (4.0, 8.0),
-    "alpha": (8.0, 13.0),
-    "beta": (13.0, 30.0),
-    "gamma": (30.0, 45.0),
-}
+#: Conventional EEG bands in Hz, half-open ``[low, high)``: the same dict as
+#: :data:`skpid.physiology.EEG_BANDS` (IFCN glossary edges, delta from 1 Hz, gamma to 45 Hz).
+DEFAULT_BANDS = EEG_BANDS
 
 
 def check_bands(bands, sfreq):

@@ -417,6 +417,22 @@ class ModalityEncoder(nn.Module):
         return tokens, self.pool(summary)
 
 
+def modality_encoder(name, shape, kinds=None, encoders=None, **kwargs):
+    """:class:`ModalityEncoder` of modality ``name`` from a network's ``kinds`` and ``encoders``.
+
+    A name missing from ``kinds`` gets ``kind="auto"``, one missing from ``encoders`` the
+    built-in encoder; ``kwargs`` (``d_model``, ``n_tokens``, ``power``) go to
+    :class:`ModalityEncoder`.
+    """
+    return ModalityEncoder(
+        name,
+        shape,
+        kind=(kinds or {}).get(name, "auto"),
+        encoder=(encoders or {}).get(name),
+        **kwargs,
+    )
+
+
 def count_tokens(encoder, shape):
     """Number of tokens ``encoder`` gives for one trial of trailing shape ``shape``."""
     if isinstance(encoder, ExternalEncoder):

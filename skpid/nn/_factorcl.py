@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from ..losses import nce_club, nce_lower_bound
-from ._encoders import ModalityEncoder
+from ._encoders import modality_encoder
 from ._heads import ProjectionHead
 
 __all__ = ["ConcatCritic", "FactorCLNetwork", "FactorCLObjective"]
@@ -94,13 +94,8 @@ class FactorCLNetwork(nn.Module):
         self.shared = nn.ModuleList()
         self.unique = nn.ModuleList()
         for name, shape in shapes.items():
-            encoder = ModalityEncoder(
-                name,
-                shape,
-                d_model=d_model,
-                n_tokens=n_tokens,
-                kind=(kinds or {}).get(name, "auto"),
-                encoder=(encoders or {}).get(name),
+            encoder = modality_encoder(
+                name, shape, kinds, encoders, d_model=d_model, n_tokens=n_tokens
             )
             self.encoders.append(encoder)
             self.shared.append(ProjectionHead(d_model, n_components, d_model))

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses import cross_correlation_penalty, gated_info_nce
-from ._encoders import ModalityEncoder
+from ._encoders import modality_encoder
 from ._heads import ProjectionHead
 
 __all__ = ["DEFAULT_HCL_WEIGHTS", "HCLNetwork", "HCLObjective"]
@@ -61,14 +61,7 @@ class HCLNetwork(nn.Module):
         self.modalities = list(shapes)
         self.structures = [tuple(s) for s in structures]
         self.encoders = nn.ModuleList(
-            ModalityEncoder(
-                name,
-                shape,
-                d_model=d_model,
-                n_tokens=n_tokens,
-                kind=(kinds or {}).get(name, "auto"),
-                encoder=(encoders or {}).get(name),
-            )
+            modality_encoder(name, shape, kinds, encoders, d_model=d_model, n_tokens=n_tokens)
             for name, shape in shapes.items()
         )
         self.heads = nn.ModuleList(

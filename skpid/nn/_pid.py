@@ -9,7 +9,7 @@ from torch import nn
 
 from .._multimodal import SIDE_KEY
 from ..losses import club, cross_correlation_penalty, gaussian_nll, info_nce
-from ._encoders import ModalityEncoder
+from ._encoders import modality_encoder
 from ._fusion import TokenFusion
 from ._heads import GaussianCritic, ProjectionHead
 
@@ -110,14 +110,8 @@ class PIDNetwork(nn.Module):
         self.unique = nn.ModuleList()
         tokens_per_modality = []
         for name, shape in shapes.items():
-            encoder = ModalityEncoder(
-                name,
-                shape,
-                d_model=d_model,
-                n_tokens=n_tokens,
-                power=True,
-                kind=(kinds or {}).get(name, "auto"),
-                encoder=(encoders or {}).get(name),
+            encoder = modality_encoder(
+                name, shape, kinds, encoders, d_model=d_model, n_tokens=n_tokens, power=True
             )
             tokens_per_modality.append(encoder.n_tokens)
             self.encoders.append(encoder)

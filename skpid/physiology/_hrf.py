@@ -29,19 +29,13 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
+from ._checks import check_positive
+
 __all__ = ["HRF_MODELS", "gamma_hrf", "glover_hrf", "hrf_kernel", "spm_hrf"]
 
 
-def _positive(name, value):
-    if not isinstance(value, Real) or isinstance(value, bool) or not np.isfinite(value):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}.")
-    return float(value)
-
-
 def _scaled_times(t, stretch):
-    stretch = _positive("stretch", stretch)
+    stretch = check_positive("stretch", stretch)
     t = np.asarray(t, dtype=float)
     if not np.all(np.isfinite(t)):
         raise ValueError("t must hold finite times in seconds (no NaN or inf).")
@@ -95,6 +89,15 @@ def _raw_glover(tau, a1, b1, a2, b2, c):
 _RAW = {"spm": _raw_double_gamma, "glover": _raw_glover}
 
 
+def _peak_normalised(model, t, stretch, **params):
+    """Response ``_RAW[model]`` at ``t / stretch`` divided by its peak.
+
+    ``params`` are the model's positive parameters, by name and in its argument order.
+    """
+    values = tuple(check_positive(name, value) for name, value in params.items())
+    return _RAW[model](_scaled_times(t, stretch), *values) / _peak(model, values)
+
+
 def spm_hrf(
     t,
     *,
@@ -130,15 +133,16 @@ def spm_hrf(
     -------
     h : ndarray, same shape as ``t``
     """
-    params = (
-        _positive("peak_delay", peak_delay),
-        _positive("undershoot_delay", undershoot_delay),
-        _positive("peak_dispersion", peak_dispersion),
-        _positive("undershoot_dispersion", undershoot_dispersion),
-        _positive("ratio", ratio),
+    return _peak_normalised(
+        "spm",
+        t,
+        stretch,
+        peak_delay=peak_delay,
+        undershoot_delay=undershoot_delay,
+        peak_dispersion=peak_dispersion,
+        undershoot_dispersion=undershoot_dispersion,
+        ratio=ratio,
     )
-    tau = _scaled_times(t, stretch)
-    return _raw_double_gamma(tau, *params) / _peak("spm", params)
 
 
 def glover_hrf(
@@ -174,15 +178,16 @@ def glover_hrf(
     -------
     h : ndarray, same shape as ``t``
     """
-    params = (
-        _positive("peak_shape", peak_shape),
-        _positive("peak_scale", peak_scale),
-        _positive("undershoot_shape", undershoot_shape),
-        _positive("undershoot_scale", undershoot_scale),
-        _positive("ratio", ratio),
+    return _peak_normalised(
+        "glover",
+        t,
+        stretch,
+        peak_shape=peak_shape,
+        peak_scale=peak_scale,
+        undershoot_shape=undershoot_shape,
+        undershoot_scale=undershoot_scale,
+        ratio=ratio,
     )
-    tau = _scaled_times(t, stretch)
-    return _raw_glover(tau, *params) / _peak("glover", params)
 
 
 def gamma_hrf(t, *, shape=3.0, scale=1.25, delay=2.5, stretch=1.0):
@@ -210,8 +215,8 @@ def gamma_hrf(t, *, shape=3.0, scale=1.25, delay=2.5, stretch=1.0):
     -------
     h : ndarray, same shape as ``t``
     """
-    shape = _positive("shape", shape)
-    scale = _positive("scale", scale)
+    shape = check_positive("shape", shape)
+    scale = check_positive("scale", scale)
     if not isinstance(delay, Real) or isinstance(delay, bool) or not np.isfinite(delay):
         raise TypeError(f"delay must be a finite real number, got {delay!r}.")
     if delay < 0:
@@ -258,8 +263,8 @@ def hrf_kernel(sfreq, *, model="spm", duration=32.0, **params):
         The response at times ``0, 1 / sfreq, ...``; its first sample is 0.
     """
     fn = _check_model(model)
-    sfreq = _positive("sfreq", sfreq)
-    duration = _positive("duration", duration)
+    sfreq = check_positive("sfreq", sfreq)
+    duration = check_positive("duration", duration)
     n = round(duration * sfreq)
     if n < 2:
         raise ValueError(
