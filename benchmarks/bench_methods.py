@@ -29,15 +29,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.helper import SliceDict
 
-from skpid.datasets import (
-    eeg_features,
-    fnirs_features,
-    make_bitwise,
-    make_eeg_fnirs,
-    make_multimodal_gaussian,
-)
+from skpid.datasets import make_bitwise, make_eeg_fnirs, make_multimodal_gaussian
 from skpid.decomposition import LinearHCL, loading_recovery_error
 from skpid.metrics import component_recovery
+from skpid.model_selection import eeg_features, fnirs_features
 
 FACTORS = ["R", "U_eeg", "U_fnirs", "S"]
 RUS = Path("/work/shared/data/bimodal_rus/bimodal_rus.npz")
