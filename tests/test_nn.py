@@ -112,21 +112,25 @@ def test_batch_centering_removes_the_shared_offset_and_keeps_the_scale():
 
 def test_pid_network_outputs_and_blocks():
     shapes = {"eeg": (4, 100), "fnirs": (3, 20), "tab": (6,)}
-    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "U_tab": 1, "S": 5}
+    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "U_tab": 1}
     net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, n_classes=3)
     X = {m: torch.randn(7, *s) for m, s in shapes.items()}
     out = net(**X)
     for m in shapes:
-        assert out[f"H_{m}"].shape == (7, 16)
+        assert out[f"H_{m}"].shape == out[f"G_{m}"].shape == (7, 16)
         assert out[f"R_{m}"].shape == (7, 3)
         assert out[f"U_{m}"].shape == (7, sizes[f"U_{m}"])
-    assert out["S"].shape == (7, 5)
+        assert out[f"Yhat_{m}"].shape == out[f"Y_{m}"].shape
+    assert out["Y_tab"].shape == (7, 6) and out["Y_eeg"].shape == (7, 16)
     assert out["logits"].shape == (7, 3)
     blocks = net.blocks(out)
     assert list(blocks) == ["R", "U_eeg", "U_fnirs", "U_tab", "S"]
-    for name in ["U_eeg", "S"]:
-        assert torch.allclose(blocks[name].norm(dim=1), torch.ones(7), atol=1e-5)
+    assert net.block_sizes() == {**sizes, "S": 2 * 4 + 2 * 1 + 4 * 1}
+    assert torch.allclose(blocks["U_eeg"].norm(dim=1), torch.ones(7), atol=1e-5)
     assert (blocks["R"].norm(dim=1) <= 1 + 1e-5).all()
+    u = [blocks[f"U_{m}"] for m in shapes]
+    torch.testing.assert_close(blocks["S"][:, 0], u[0][:, 0] * u[1][:, 0])
+    torch.testing.assert_close(blocks["S"][:, -1], u[1][:, -1] * u[2][:, -1])
     assert "logits" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X)
 
 
@@ -149,7 +153,7 @@ def test_modality_kind_from_name_and_shape():
 
 def test_pid_network_auxiliary_predictions():
     shapes = {"eeg": (4, 100), "fnirs": (6, 20)}
-    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "S": 5}
+    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4}
     net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, targets={"eeg": 4, "fnirs": 1})
     X = {m: torch.randn(7, *s) for m, s in shapes.items()}
     targets = {"eeg": torch.zeros(7, 4), "fnirs": torch.ones(7, 1)}
@@ -165,7 +169,7 @@ def test_pid_network_auxiliary_predictions():
 
 def test_pid_network_fuses_a_given_coupling_profile():
     shapes = {"eeg": (4, 100), "fnirs": (6, 20)}
-    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4, "S": 5}
+    sizes = {"R": 3, "U_eeg": 2, "U_fnirs": 4}
     torch.manual_seed(0)
     net = PIDNetwork(shapes, sizes, d_model=16, n_tokens=4, coupling=(3, 9)).eval()
     X = {m: torch.randn(7, *s) for m, s in shapes.items()}
@@ -174,8 +178,8 @@ def test_pid_network_fuses_a_given_coupling_profile():
     profile = torch.randn(7, 3, 9)
     out = net(**X, **{SIDE_KEY: {"coupling_profile": profile}})
     other = net(**X, **{SIDE_KEY: {"coupling_profile": profile.flip(2)}})
-    assert out["S"].shape == (7, 5) and not torch.allclose(out["S"], other["S"])
-    torch.testing.assert_close(out["U_eeg"], other["U_eeg"])  # only the fusion reads it
+    assert out["C"].shape == (7, 3) and not torch.allclose(out["C"], other["C"])
+    torch.testing.assert_close(out["U_eeg"], other["U_eeg"])  # only the coupling head reads it
     delay = torch.randn(7, 1)
     side = {SIDE_KEY: {"coupling_profile": profile, "synergy_target": delay}}
     assert net(**X, **side)["A_synergy"].shape == (7, 1)

@@ -7,7 +7,7 @@ from skpid.losses import info_nce
 from skpid.nn import PIDNetwork, PIDObjective
 
 SHAPES = {"eeg": (4, 100), "fnirs": (4, 20)}
-SIZES = {"R": 3, "U_eeg": 2, "U_fnirs": 2, "S": 2}
+SIZES = {"R": 3, "U_eeg": 2, "U_fnirs": 2}
 
 
 def _outputs(targets=None):
@@ -30,7 +30,6 @@ def test_decorrelation_moves_the_higher_block_of_each_pair_only():
         # U_m is moved through its head on the detached representation only
         assert leaves[f"U_{m}"].grad is None
         assert leaves[f"U_{m}_head"].grad.abs().sum() > 0
-    assert leaves["S"].grad.abs().sum() > 0
 
 
 def test_unique_penalties_reach_the_head_but_not_the_encoder():
@@ -38,6 +37,7 @@ def test_unique_penalties_reach_the_head_but_not_the_encoder():
     assert {f"{b}_{m}_head" for b in "RU" for m in SHAPES} <= set(out)
     torch.testing.assert_close(out["U_eeg_head"], out["U_eeg"])
     out["U_eeg_head"].pow(2).sum().backward()
+    assert all(p.grad is None for p in net.unique_encoders.parameters())
     assert all(p.grad is None for p in net.encoders.parameters())
     assert any(p.grad.abs().sum() > 0 for p in net.unique[0].parameters())
     # the copies are a training device: evaluation (transform) does not compute them
@@ -83,3 +83,19 @@ def test_unique_term_is_conditioned_on_the_other_modalities_redundancy():
     objective(leaves_a, leaves_b)["unique"].backward()
     assert all(leaves_a[f"R_{m}"].grad is None for m in SHAPES)
     assert leaves_a["U_eeg"].grad.abs().sum() > 0
+
+
+def test_reconstruction_moves_the_unique_path_only():
+    net, out_a = _outputs()
+    out_b = net(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})
+    frozen = {k: v.clone() for k, v in net.recon_targets.state_dict().items()}
+    PIDObjective(list(SHAPES), SIZES, d_model=16)(out_a, out_b)["reconstruction"].backward()
+    # the other modality's R enters the decoder fixed; the target is a frozen copy
+    assert all(p.grad is None for p in net.encoders.parameters())
+    assert all(p.grad is None for p in net.redundant.parameters())
+    assert all(p.grad is None for p in net.recon_targets.parameters())
+    assert any(p.grad.abs().sum() > 0 for p in net.unique_encoders.parameters())
+    assert any(p.grad.abs().sum() > 0 for p in net.decoders.parameters())
+    net.train()(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})  # no statistics move
+    for k, v in net.recon_targets.state_dict().items():
+        torch.testing.assert_close(v, frozen[k])

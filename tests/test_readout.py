@@ -7,6 +7,7 @@ from skpid.decomposition._readout import (
     fit_shared_directions,
     lattice_blocks,
 )
+from skpid.nn import cross_products
 
 MODS = ["eeg", "fnirs"]
 
@@ -19,9 +20,11 @@ def _r2(x, y):
 
 
 def _heads(n=2000, seed=0):
-    """Head outputs with known content: z shared, a fNIRS-private, e EEG-private, s synergy."""
+    """Head outputs with known content: z shared, a and q fNIRS-private, e and p
+    EEG-private (p and q signs: their product is synergy)."""
     rng = np.random.RandomState(seed)
-    z, a, e, s = rng.randn(4, n)
+    z, a, e = rng.randn(3, n)
+    p, q = np.sign(rng.randn(2, n))
 
     def noisy(*cols):
         return np.column_stack(cols) + 0.1 * rng.randn(n, len(cols))
@@ -29,11 +32,10 @@ def _heads(n=2000, seed=0):
     raw = {
         "R_eeg": noisy(z, e),
         "R_fnirs": noisy(z, a),  # a private part leaks into fNIRS's redundancy head
-        "U_eeg": noisy(e, rng.randn(n)),
-        "U_fnirs": noisy(a, 0.8 * z),  # the redundant z leaks into the unique block
-        "S": noisy(s + 0.5 * z, a),  # and z and a into the synergy block
+        "U_eeg": noisy(e, p),
+        "U_fnirs": noisy(a, q + 0.8 * z),  # the redundant z leaks into the unique block
     }
-    return raw, {"z": z, "a": a, "e": e, "s": s}
+    return raw, {"z": z, "a": a, "e": e, "s": p * q}
 
 
 def test_readout_peels_lower_atoms_out_of_higher_blocks():
@@ -43,12 +45,13 @@ def test_readout_peels_lower_atoms_out_of_higher_blocks():
     # R keeps z, not the private a or e
     assert _r2(blocks["R"], truth["z"]) > 0.95
     assert _r2(blocks["R"], truth["a"]) < 0.02 and _r2(blocks["R"], truth["e"]) < 0.02
-    # U_fnirs keeps a, loses z; S keeps s, loses z and a
+    # U_fnirs keeps a, loses z; S holds the product of the signs, linearly nothing else
     assert _r2(blocks["U_fnirs"], truth["a"]) > 0.95
     assert _r2(blocks["U_fnirs"], truth["z"]) < 0.02
+    assert blocks["S"].shape == (2000, 4)
     assert _r2(blocks["S"], truth["s"]) > 0.9
-    # (a is removed through the noisy U_fnirs: errors in variables leave a trace of it)
-    assert _r2(blocks["S"], truth["z"]) < 0.02 and _r2(blocks["S"], truth["a"]) < 0.05
+    assert max(_r2(blocks["S"], truth[k]) for k in "zae") < 0.02
+    assert _r2(np.hstack([blocks["R"], blocks["U_eeg"], blocks["U_fnirs"]]), truth["s"]) < 0.02
     # before the readout, the leaks were there
     plain = lattice_blocks(raw, MODS)
     assert _r2(plain["R"], truth["a"]) > 0.2 and _r2(plain["U_fnirs"], truth["z"]) > 0.3
@@ -79,10 +82,17 @@ def test_shared_directions_are_ordered_by_correlation_whatever_their_variance():
 def test_readout_leaves_unrelated_blocks_alone():
     # independent heads: every ridge shrinks to ~0, so the blocks are kept as they are
     rng = np.random.RandomState(1)
-    raw = {k: rng.randn(300, 4) for k in ("R_eeg", "R_fnirs", "U_eeg", "U_fnirs", "S")}
+    raw = {k: rng.randn(300, 4) for k in ("R_eeg", "R_fnirs", "U_eeg", "U_fnirs")}
     blocks = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
-    for name in ("U_eeg", "U_fnirs", "S"):
+    for name in ("U_eeg", "U_fnirs"):
         assert _r2(raw[name], blocks[name]) > 0.97
+    standard = [(u - u.mean(0)) / u.std(0) for u in (raw["U_eeg"], raw["U_fnirs"])]
+    assert _r2(cross_products(standard), blocks["S"]) > 0.97
+    # a coupling head's output joins S
+    raw["C"] = rng.randn(300, 2)
+    with_coupling = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
+    assert with_coupling["S"].shape == (300, 16 + 2)
+    assert _r2(raw["C"], with_coupling["S"][:, 16:]) > 0.97
     assert np.abs(blocks["R"] - blocks["R"].mean(0)).max() < 0.3 * raw["R_eeg"].std()
 
 
@@ -92,9 +102,8 @@ def test_readout_takes_any_number_of_modalities():
     z = rng.randn(500)
     raw = {f"R_{m}": np.column_stack([z, rng.randn(500)]) for m in mods}
     raw.update({f"U_{m}": rng.randn(500, 3) for m in mods})
-    raw["S"] = rng.randn(500, 2)
     blocks = lattice_blocks(raw, mods, fit_lattice_readout(raw, mods))
-    assert [b.shape for b in blocks.values()] == [(500, 2), (500, 3), (500, 3), (500, 3), (500, 2)]
+    assert [b.shape for b in blocks.values()] == [(500, 2), (500, 3), (500, 3), (500, 3), (500, 27)]
     assert _r2(blocks["R"], z) > 0.95
 
 
@@ -102,7 +111,7 @@ def test_readout_takes_blocks_of_one_component():
     rng = np.random.RandomState(3)
     z = rng.randn(100, 1)
     raw = {"R_eeg": z + 0.1 * rng.randn(100, 1), "R_fnirs": z + 0.1 * rng.randn(100, 1)}
-    raw.update({k: rng.randn(100, 1) for k in ("U_eeg", "U_fnirs", "S")})
+    raw.update({k: rng.randn(100, 1) for k in ("U_eeg", "U_fnirs")})
     blocks = lattice_blocks(raw, MODS, fit_lattice_readout(raw, MODS))
     assert [b.shape for b in blocks.values()] == [(100, 1)] * 4
     assert _r2(blocks["R"], z[:, 0]) > 0.95

@@ -2,7 +2,9 @@
 
 The reference file ``tests/data/refactor_reference.npz`` was written by running this
 module as a script (``python tests/test_refactor_identity.py``) on the code before the
-networks moved to :mod:`skpid.nn` and ``fit`` was restructured. Regenerate it only for a
+networks moved to :mod:`skpid.nn` and ``fit`` was restructured; the PIDDecomposer cases
+were rewritten for issue 18 (a new network and objective, meant to change its outputs; the
+other decomposers' saved outputs were reproduced unchanged). Regenerate it only for a
 change that is meant to alter the outputs.
 """
 

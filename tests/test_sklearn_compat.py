@@ -22,7 +22,7 @@ TINY = {"n_components": 2, "hidden_size": 8, "n_tokens": 2, "max_epochs": 2, "ra
 DECOMPOSERS = [PIDDecomposer, CoMM, FactorCL, HCL]
 # A non-default parameter per estimator, to see that clone keeps it.
 NON_DEFAULT = {
-    PIDDecomposer: {"loss_weights": {"synergy": 2.0}},
+    PIDDecomposer: {"loss_weights": {"reconstruction": 2.0}},
     CoMM: {"temperature": 0.2},
     FactorCL: {"lr": 5e-3},
     HCL: {"loss_weights": {"overlap": 2.0}},

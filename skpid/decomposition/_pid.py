@@ -21,40 +21,45 @@ from ._training import apply_scaling, check_groups
 __all__ = ["PIDDecomposer"]
 
 _CRITIC_LR_FACTOR = 3.0  # critics must keep up with the representations they bound
+_DEFAULT_SIZE = 16  # block size left out of a dict n_components
 
 
 @fill_doc
 class PIDDecomposer(DeepDecomposer):
     """Learn redundant, unique and synergistic components of multimodal recordings.
 
-    For modalities ``m = 1..M`` (e.g. EEG and fNIRS), an encoder per modality (for EEG,
-    spatial filters and a band-pass filter bank giving log band power; a compact temporal
-    CNN for other time series; an MLP for tabular features; see
-    :class:`skpid.nn.ModalityEncoder`) feeds a redundancy head ``R_m`` and a unique head
-    ``U_m`` through a summary that does not depend on when in the trial an event
-    happened; a transformer over the time tokens of all modalities feeds a synergy head
-    ``S`` (each head a perceptron normalised over the batch: batch norm for ``R`` and
-    ``S``, as SimCLR's projection heads, centring only for ``U``; see
-    :class:`skpid.nn.ProjectionHead`). Pass the subject of every trial to ``fit(X,
+    For modalities ``m = 1..M`` (e.g. EEG and fNIRS), two encoders per modality of the
+    same architecture (for EEG, spatial filters and a band-pass filter bank giving log
+    band power; a compact temporal CNN for other time series; an MLP for tabular
+    features; see :class:`skpid.nn.ModalityEncoder`), each summarising the trial so that
+    the summary does not depend on when in the trial an event happened, feed a
+    redundancy head ``R_m`` and a unique head ``U_m`` (perceptrons normalised over the
+    batch: batch norm for ``R``, as SimCLR's projection heads, centring only for ``U``;
+    see :class:`skpid.nn.ProjectionHead`). Pass the subject of every trial to ``fit(X,
     groups=...)`` when trials come from several subjects: batches are then drawn within
     subjects, so that the shared signature of a subject is not what the cross-modal terms
-    align. Training is
-    self-supervised with two augmented views of every trial (see
+    align. Training is self-supervised with two augmented views of every trial (see
     :class:`skpid.nn.PIDObjective`):
 
     - ``R``: cross-modal InfoNCE aligns ``R_m`` across modalities, so it keeps what all
       modalities share (the redundant atom) [1]_, [2]_.
-    - ``U_m``: InfoNCE between views of modality ``m`` alone, its negatives weighted
-      towards trials whose other modalities' ``R_n`` resemble the anchor's (conditional
-      InfoNCE [6]_: what other modalities also carry no longer tells trials apart, so
-      ``U_m`` gains nothing by encoding it), minus a CLUB upper bound [4]_ of its mutual
-      information with the other modalities' representations (the role NCE-CLUB plays
-      in FactorCL [2]_).
-    - ``S``: InfoNCE between fused views (as CoMM [3]_), minus CLUB bounds of its
-      mutual information with each single modality, so that only what needs the
-      modalities together is left.
-    - A cross-correlation penalty between blocks keeps them from sharing linear
-      directions.
+    - ``U_m``: a decoder that is given the other modalities' ``R_n`` (held fixed) and
+      ``U_m`` of one view reconstructs modality ``m`` in the other view (the
+      standardised features of tabular data; for time series, the representation of a
+      frozen copy of the encoder at initialisation, a fixed random-feature summary), so
+      ``U_m`` must take up everything the modality holds beyond what the others share
+      with it [7]_; InfoNCE between the views of ``U_m``, its negatives weighted towards
+      trials whose other modalities' ``R_n`` resemble the anchor's (conditional
+      InfoNCE [6]_); a CLUB upper bound [4]_ of its mutual information with the other
+      modalities' representations (the role NCE-CLUB plays in FactorCL [2]_) and a
+      cross-correlation penalty against every ``R_n`` keep what is shared out of it.
+    - ``S``: the products of every component of ``U_m`` with every component of
+      ``U_n``, for every pair of modalities (tensor fusion [8]_ without the terms within
+      one modality). Nothing is trained for it: a product of two centred, independent
+      unique components is uncorrelated with anything a single modality carries, yet the
+      XOR of a binary factor in each modality, or any bilinear interaction, is a linear
+      function of the products. Interactions of three or more modalities that no pair
+      shows are not represented.
 
     By default nothing but the data shapes the blocks. Physiological priors are opt-in
     (``priors``): each makes one block predict a quantity that :mod:`skpid.physiology`
@@ -67,31 +72,31 @@ class PIDDecomposer(DeepDecomposer):
     with their own optimizer (learning rate ``3 * lr``); the network minimises the
     bounds with the critics fixed and the conditioning representations detached.
     ``transform`` returns the concatenated blocks ``[R, U_<m1>, ..., U_<mM>, S]``, from
-    the L2-normalised heads (the geometry of the contrastive losses), peeled apart
-    linearly by default (see ``orthogonalize``).
+    the L2-normalised heads, peeled apart linearly by default (see ``orthogonalize``).
 
     Parameters
     ----------
-    n_components : int or dict, default=8
-        Size of each block. An int gives every block that size; a dict may set ``"R"``,
-        ``"S"``, ``"U"`` (all unique blocks) and ``"U_<modality>"`` (one of them), with
-        the int 8 for blocks it leaves out.
+    n_components : int or dict, default=16
+        Size of ``R`` and of every unique block. An int gives each that size; a dict may
+        set ``"R"``, ``"U"`` (all unique blocks) and ``"U_<modality>"`` (one of them),
+        with 16 for blocks it leaves out. ``S`` has ``sum_{m<n} k_m k_n`` components for
+        unique blocks of sizes ``k_m`` (256 for two modalities with the default). A
+        unique block must be wide enough for every private factor of its modality
+        (nuisance included): a reconstruction squeezed through too few components keeps
+        the strongest factors only.
     %(modalities)s
     hidden_size : int, default=64
-        Width of encoders, tokens, heads and critics (a multiple of 4, the attention
-        heads).
+        Width of encoders, heads, decoders and critics.
     %(n_tokens)s
-    n_fusion_layers : int, default=1
-        Transformer layers of the fusion feeding the synergy head.
     temperature : float, default=0.1
         Temperature of every InfoNCE term (0.1 as CoMM). Higher values (e.g. 0.5) favour
         coarse, high-variance structure over fine detail.
     loss_weights : dict or None, default=None
-        Overrides of the term weights ``{"redundant", "unique", "synergy", "mi_unique",
-        "mi_synergy", "decorrelation", "auxiliary", "supervised"}``, all 1.0 by default
-        except ``auxiliary`` (15.0). Raising the
-        penalties (e.g. 5-10) reduces leaks between blocks at the cost of what each block
-        recovers.
+        Overrides of the term weights ``{"redundant", "reconstruction", "unique",
+        "mi_unique", "decorrelation", "auxiliary", "supervised"}``: 10 for
+        ``reconstruction``, ``mi_unique`` and ``decorrelation``, 15 for ``auxiliary``, 1
+        for the others. Raising the penalties reduces leaks between blocks at the cost of
+        what each block recovers.
     %(augmentations)s
     priors : None, str, sequence of str or dict, default=None
         Physiological priors to turn on (see :mod:`skpid.decomposition._priors`); None
@@ -110,11 +115,12 @@ class PIDDecomposer(DeepDecomposer):
           Assumes HbO and HbR are anti-correlated in the functional response. Needs
           ``sfreq`` and ``ch_names`` of the fNIRS (to pair HbO with HbR in any order).
           Settings: ``modality``, ``method``, ``smooth`` (s).
-        - ``"coupling_delay"``: the fusion reads the neurovascular coupling profile
+        - ``"coupling_delay"``: a coupling head reads the neurovascular coupling profile
           (:func:`skpid.physiology.coupling_profile`: evidence for each delay between an
-          EEG event and the onset of a haemodynamic response) and ``S`` predicts the
-          coupling delay (:func:`skpid.physiology.coupling_delay`, the response's
-          latency fitted per group of ``fit``). Assumes one event per trial, EEG and
+          EEG event and the onset of a haemodynamic response) with the representations,
+          and predicts the coupling delay (:func:`skpid.physiology.coupling_delay`, the
+          response's latency fitted per group of ``fit``); its ``n_components["R"]``
+          outputs join ``S`` after the products. Assumes one event per trial, EEG and
           fNIRS epochs locked to the same trial onset (``tmin``), and a response of the
           ``model`` shape. Needs ``sfreq`` of both and ``ch_names`` of the fNIRS.
           Settings: ``eeg``, ``nirs``, ``model``, ``band``, ``delay_range``,
@@ -148,11 +154,13 @@ class PIDDecomposer(DeepDecomposer):
         which the redundancy heads ``R_m`` of all modalities agree (mean correlation
         between modalities at least 0.5, in ``redundancy_correlation_``), averaged over
         modalities, so a modality's private content in its own head is left out; each
-        ``U_m`` minus its ridge prediction from ``R``; ``S`` minus its ridge prediction
+        ``U_m`` minus its ridge prediction from ``R``; ``S`` the products of the peeled
+        ``U_m``, each standardised on the training trials, minus their ridge prediction
         from ``R`` and every ``U_m`` (penalties by leave-one-out). What a linear probe
         could read of a lower atom from a higher block is removed, as far as the training
         subjects' relation holds for new ones. Blocks are then no longer on the unit
-        sphere. False returns the normalised heads, ``R`` their mean.
+        sphere. False returns the normalised heads, ``R`` their mean, ``S`` the products of
+        the normalised unique heads.
     %(max_epochs)s
     batch_size : int or "auto", default="auto"
         Trials per batch; ``"auto"`` is ``min(128, n_training_trials)``, or 32 when
@@ -212,6 +220,10 @@ class PIDDecomposer(DeepDecomposer):
        improvement based on negative correlation between oxygenated and deoxygenated
        hemoglobin dynamics", NeuroImage 49(4), 2010.
     .. [6] Tsai et al., "Conditional contrastive learning with kernel", ICLR 2022.
+    .. [7] Vincent et al., "Extracting and composing robust features with denoising
+       autoencoders", ICML 2008.
+    .. [8] Zadeh et al., "Tensor fusion network for multimodal sentiment analysis",
+       EMNLP 2017.
 
     Examples
     --------
@@ -223,8 +235,8 @@ class PIDDecomposer(DeepDecomposer):
     ...     fnirs=rng.standard_normal((64, 4, 20)).astype("float32"),
     ... )
     >>> dec = PIDDecomposer(n_components=2, hidden_size=16, max_epochs=2, random_state=0)
-    >>> dec.fit(X).transform(X).shape
-    (64, 8)
+    >>> dec.fit(X).transform(X).shape  # R 2, U_eeg 2, U_fnirs 2, S 2 x 2
+    (64, 10)
     >>> list(dec.decompose(X))
     ['R', 'U_eeg', 'U_fnirs', 'S']
     """
@@ -232,7 +244,6 @@ class PIDDecomposer(DeepDecomposer):
     _parameter_constraints: ClassVar[dict] = {
         **COMMON_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left"), dict],
-        "n_fusion_layers": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "loss_weights": [None, dict],
         "priors": [None, str, list, tuple, dict],
@@ -242,19 +253,17 @@ class PIDDecomposer(DeepDecomposer):
         "supervised": ["boolean"],
         "orthogonalize": ["boolean"],
     }
-    _attention = True
     _min_block_size = 2  # an L2-normalised block of width 1 is a constant sign
     _default_loss_weights = DEFAULT_LOSS_WEIGHTS
     _critic_terms = ("critic",)
 
     def __init__(
         self,
-        n_components=8,
+        n_components=16,
         *,
         modalities=None,
         hidden_size=64,
         n_tokens=8,
-        n_fusion_layers=1,
         temperature=0.1,
         loss_weights=None,
         augmentations=None,
@@ -282,7 +291,6 @@ class PIDDecomposer(DeepDecomposer):
         self.modalities = modalities
         self.hidden_size = hidden_size
         self.n_tokens = n_tokens
-        self.n_fusion_layers = n_fusion_layers
         self.temperature = temperature
         self.loss_weights = loss_weights
         self.augmentations = augmentations
@@ -307,19 +315,26 @@ class PIDDecomposer(DeepDecomposer):
         self._store_routed(kwargs)
 
     def _block_sizes(self, modalities):
-        names = ["R", *(f"U_{m}" for m in modalities), "S"]
+        """Sizes of ``R`` and every ``U_<m>``, from ``n_components``."""
+        names = ["R", *(f"U_{m}" for m in modalities)]
         if not isinstance(self.n_components, dict):
             return dict.fromkeys(names, int(self.n_components))
-        allowed = {"R", "S", "U", *names}
+        if "S" in self.n_components:
+            raise ValueError(
+                "n_components sets 'R' and the unique blocks; the S block holds the "
+                "products of the unique blocks of every pair of modalities, so its size "
+                "follows from theirs. Remove 'S' (set 'U' to change it)."
+            )
+        allowed = {"R", "U", *names}
         unknown = [k for k in self.n_components if k not in allowed]
         if unknown:
             raise ValueError(
-                f"n_components has unknown keys {unknown}; use 'R', 'S', 'U' (every unique "
-                f"block) or one of {names[1:-1]}."
+                f"n_components has unknown keys {unknown}; use 'R', 'U' (every unique "
+                f"block) or one of {names[1:]}."
             )
         sizes = {}
         for name in names:
-            default = self.n_components.get("U", 8) if name.startswith("U_") else 8
+            default = self.n_components.get("U", _DEFAULT_SIZE) if name != "R" else _DEFAULT_SIZE
             sizes[name] = check_block_size(name, self.n_components.get(name, default))
         return sizes
 
@@ -369,7 +384,6 @@ class PIDDecomposer(DeepDecomposer):
             "module__n_components": sizes,
             "module__d_model": self.hidden_size,
             "module__n_tokens": self.n_tokens,
-            "module__n_fusion_layers": self.n_fusion_layers,
             "module__n_classes": 0 if y_enc is None else len(self.classes_),
             "module__targets": targets,
             "module__coupling": coupling,
@@ -381,7 +395,7 @@ class PIDDecomposer(DeepDecomposer):
             "criterion__weights": weights,
             "critic_lr": _CRITIC_LR_FACTOR * self.lr,
         }
-        terms = ["redundant", "unique", "synergy", "mi_unique", "mi_synergy", "decorrelation"]
+        terms = ["redundant", "reconstruction", "unique", "mi_unique", "decorrelation"]
         if self.priors_:
             terms.append("auxiliary")
         if self.supervised:
@@ -393,26 +407,33 @@ class PIDDecomposer(DeepDecomposer):
         return network_inputs(self.priors_, prior_features(self.priors_, scaled, groups))
 
     def _fitted_blocks(self):
-        self.n_components_ = self._block_sizes(self.modalities_)
-        return self.n_components_
+        sizes = self.net_.module_.block_sizes()
+        if "C" in sizes:  # the coupling head's components join the synergy block
+            sizes["S"] += sizes.pop("C")
+        self.n_components_ = sizes
+        return sizes
 
     def _embed_batch(self, module, batch):
-        # every R_m apart (the readout combines them), then U_<m>..., S; unit rows
+        # every R_m apart (the readout combines them), then U_<m>..., C; unit rows
         prior = self.priors_.get("coupling_delay")
         if prior is not None:
             profile = coupling_profile(prior, {m: x.cpu().numpy() for m, x in batch.items()})
             like = next(iter(batch.values()))
             batch = {**batch, SIDE_KEY: {"coupling_profile": torch.as_tensor(profile).to(like)}}
         out = module(**batch)
-        blocks = module.blocks(out)
-        parts = [F.normalize(out[f"R_{m}"], dim=1) for m in module.modalities]
-        return torch.cat(parts + [v for k, v in blocks.items() if k != "R"], dim=1)
+        names = [f"R_{m}" for m in module.modalities] + [f"U_{m}" for m in module.modalities]
+        names += ["C"] if "C" in out else []
+        return torch.cat([F.normalize(out[n], dim=1) for n in names], dim=1)
 
     def _raw_blocks(self, Z):
-        """Split :meth:`_embed` output into ``R_<m>``..., ``U_<m>``..., ``S``."""
-        sizes = self.n_components_
-        names = [f"R_{m}" for m in self.modalities_] + list(sizes)[1:]
-        widths = [sizes["R"]] * len(self.modalities_) + list(sizes.values())[1:]
+        """Split :meth:`_embed` output into ``R_<m>``..., ``U_<m>``... (and ``C``)."""
+        sizes = self.net_.module_.block_sizes()
+        names = [f"R_{m}" for m in self.modalities_] + [f"U_{m}" for m in self.modalities_]
+        widths = [sizes["R"]] * len(self.modalities_)
+        widths += [sizes[f"U_{m}"] for m in self.modalities_]
+        if "C" in sizes:
+            names.append("C")
+            widths.append(sizes["C"])
         bounds = np.cumsum([0, *widths])
         return {n: Z[:, bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
 

@@ -13,7 +13,10 @@ The readout peels them apart with linear maps fitted on the training trials:
    whatever its variance (a standardised linear probe reads a direction whatever its
    scale).
 2. ``U_<m>`` minus its ridge prediction from ``R``.
-3. ``S`` minus its ridge prediction from ``R`` and every (peeled) ``U_<m>``.
+3. ``S``: the cross-modal products of the peeled ``U_<m>``, each standardised on the
+   training trials (:func:`skpid.nn.cross_products`), side by side with the coupling
+   head's output when there is one, minus its ridge prediction from ``R`` and every
+   peeled ``U_<m>``.
 
 Each step removes what a linear probe could read of a lower atom from a higher block
 (the probes of :func:`skpid.metrics.component_recovery` are linear). The penalty of each
@@ -32,6 +35,8 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import RidgeCV
+
+from ..nn import cross_products
 
 __all__ = [
     "LatticeReadout",
@@ -82,6 +87,9 @@ class LatticeReadout:
         is shared).
     unique : dict of str to LinearMap
         Modality ``m`` to the ridge map from ``R`` to what is removed from ``U_<m>``.
+    standardise : dict of str to LinearMap
+        Modality ``m`` to the diagonal map that standardises the peeled ``U_<m>`` before
+        the products of ``S``.
     synergy : LinearMap
         Ridge map from ``R`` and the peeled ``U_<m>`` (side by side) to what is removed
         from ``S``.
@@ -90,6 +98,7 @@ class LatticeReadout:
     shared: dict
     correlation: np.ndarray
     unique: dict
+    standardise: dict
     synergy: LinearMap
 
 
@@ -175,13 +184,33 @@ def _lower_blocks(raw, modalities, readout):
     return blocks
 
 
+def _standardiser(x):
+    """Diagonal :class:`LinearMap` to zero mean and unit variance (constant columns: 0)."""
+    scale = x.std(0)
+    scale = np.where(scale > np.finfo(float).eps * (1 + np.abs(x).max()), scale, np.inf)
+    return LinearMap(np.diag(1 / scale), -x.mean(0) / scale)
+
+
+def _synergy_input(raw, lower, modalities, standardise=None):
+    """Cross-modal products of the (standardised) unique blocks, then any coupling head."""
+    units = [
+        lower[f"U_{m}"] if standardise is None else standardise[m](lower[f"U_{m}"])
+        for m in modalities
+    ]
+    parts = [cross_products(units)]
+    if "C" in raw:
+        parts.append(raw["C"])
+    return np.hstack(parts)
+
+
 def fit_lattice_readout(raw, modalities):
     """Fit the linear maps of the readout on training outputs.
 
     Parameters
     ----------
     raw : dict of str to ndarray of shape (n_trials, size)
-        ``R_<m>`` and ``U_<m>`` for every modality, and ``S``.
+        ``R_<m>`` and ``U_<m>`` for every modality, and ``C`` (the coupling head) when
+        the network has one.
     modalities : list of str
 
     Returns
@@ -195,10 +224,12 @@ def fit_lattice_readout(raw, modalities):
     shared = dict(zip(modalities, maps, strict=True))
     redundant = _redundant(raw, modalities, shared)
     unique = {m: _ridge(redundant, raw[f"U_{m}"]) for m in modalities}
-    partial = LatticeReadout(shared, correlation, unique, synergy=None)
+    partial = LatticeReadout(shared, correlation, unique, standardise=None, synergy=None)
     lower = _lower_blocks(raw, modalities, partial)
-    synergy = _ridge(np.hstack(list(lower.values())), raw["S"])
-    return LatticeReadout(shared, correlation, unique, synergy)
+    standardise = {m: _standardiser(lower[f"U_{m}"]) for m in modalities}
+    products = _synergy_input(raw, lower, modalities, standardise)
+    synergy = _ridge(np.hstack(list(lower.values())), products)
+    return LatticeReadout(shared, correlation, unique, standardise, synergy)
 
 
 def lattice_blocks(raw, modalities, readout=None):
@@ -211,7 +242,8 @@ def lattice_blocks(raw, modalities, readout=None):
     modalities : list of str
     readout : LatticeReadout or None
         Output of :func:`fit_lattice_readout`; None gives the heads as they are, ``R``
-        the mean of the ``R_<m>``.
+        the mean of the ``R_<m>``, ``S`` the cross-modal products of the ``U_<m>`` (and
+        ``C``).
 
     Returns
     -------
@@ -221,8 +253,9 @@ def lattice_blocks(raw, modalities, readout=None):
     if readout is None:
         blocks = {"R": np.mean([raw[f"R_{m}"] for m in modalities], axis=0)}
         blocks.update({f"U_{m}": raw[f"U_{m}"] for m in modalities})
-        blocks["S"] = raw["S"]
+        blocks["S"] = _synergy_input(raw, blocks, modalities)
         return blocks
     blocks = _lower_blocks(raw, modalities, readout)
-    blocks["S"] = raw["S"] - readout.synergy(np.hstack(list(blocks.values())))
+    products = _synergy_input(raw, blocks, modalities, readout.standardise)
+    blocks["S"] = products - readout.synergy(np.hstack(list(blocks.values())))
     return blocks

@@ -19,7 +19,7 @@ from ._factorcl import ConcatCritic, FactorCLNetwork, FactorCLObjective
 from ._fusion import TokenFusion
 from ._hcl import DEFAULT_HCL_WEIGHTS, HCLNetwork, HCLObjective
 from ._heads import BatchCentering, GaussianCritic, ProjectionHead, SeparableCritic
-from ._pid import DEFAULT_LOSS_WEIGHTS, PIDNetwork, PIDObjective
+from ._pid import DEFAULT_LOSS_WEIGHTS, PIDNetwork, PIDObjective, cross_products
 
 __all__ = [
     "DEFAULT_HCL_WEIGHTS",
@@ -46,6 +46,7 @@ __all__ = [
     "TokenFusion",
     "build_external_encoder",
     "check_encoders",
+    "cross_products",
     "make_encoder",
     "token_summary",
 ]
