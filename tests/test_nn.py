@@ -121,7 +121,8 @@ def test_pid_network_outputs_and_blocks():
         assert out[f"R_{m}"].shape == (7, 3)
         assert out[f"U_{m}"].shape == (7, sizes[f"U_{m}"])
         assert out[f"Yhat_{m}"].shape == out[f"Y_{m}"].shape
-    assert out["Y_tab"].shape == (7, 6) and out["Y_eeg"].shape == (7, 16)
+    summary = net.encoders[0].encoder.summary_size
+    assert out["Y_tab"].shape == (7, 6) and out["Y_eeg"].shape == (7, summary + 4 * 4)
     assert out["logits"].shape == (7, 3)
     blocks = net.blocks(out)
     assert list(blocks) == ["R", "U_eeg", "U_fnirs", "U_tab", "S"]

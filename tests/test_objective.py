@@ -85,17 +85,21 @@ def test_unique_term_is_conditioned_on_the_other_modalities_redundancy():
     assert leaves_a["U_eeg"].grad.abs().sum() > 0
 
 
-def test_reconstruction_moves_the_unique_path_only():
+def test_reconstruction_trains_both_paths_but_not_its_target():
     net, out_a = _outputs()
     out_b = net(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})
     frozen = {k: v.clone() for k, v in net.recon_targets.state_dict().items()}
     PIDObjective(list(SHAPES), SIZES, d_model=16)(out_a, out_b)["reconstruction"].backward()
-    # the other modality's R enters the decoder fixed; the target is a frozen copy
-    assert all(p.grad is None for p in net.encoders.parameters())
-    assert all(p.grad is None for p in net.redundant.parameters())
+    # U_m and the other modality's R_n predict modality m; the target is a frozen copy
+    for path in (net.unique_encoders, net.encoders, net.redundant, net.decoders):
+        assert any(p.grad.abs().sum() > 0 for p in path.parameters())
     assert all(p.grad is None for p in net.recon_targets.parameters())
-    assert any(p.grad.abs().sum() > 0 for p in net.unique_encoders.parameters())
-    assert any(p.grad.abs().sum() > 0 for p in net.decoders.parameters())
+    # the decoder of m reads R of the other modality only
+    net.zero_grad()
+    out_a = net(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})
+    out_a["Yhat_eeg"].pow(2).sum().backward()
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in net.redundant[0].parameters())
+    assert any(p.grad.abs().sum() > 0 for p in net.redundant[1].parameters())
     net.train()(**{m: torch.randn(16, *s) for m, s in SHAPES.items()})  # no statistics move
     for k, v in net.recon_targets.state_dict().items():
         torch.testing.assert_close(v, frozen[k])

@@ -43,14 +43,16 @@ class PIDDecomposer(DeepDecomposer):
 
     - ``R``: cross-modal InfoNCE aligns ``R_m`` across modalities, so it keeps what all
       modalities share (the redundant atom) [1]_, [2]_.
-    - ``U_m``: a decoder that is given the other modalities' ``R_n`` (held fixed) and
-      ``U_m`` of one view reconstructs modality ``m`` in the other view (the
-      standardised features of tabular data; for time series, the representation of a
-      frozen copy of the encoder at initialisation, a fixed random-feature summary), so
-      ``U_m`` must take up everything the modality holds beyond what the others share
-      with it [7]_; InfoNCE between the views of ``U_m``, its negatives weighted towards
-      trials whose other modalities' ``R_n`` resemble the anchor's (conditional
-      InfoNCE [6]_); a CLUB upper bound [4]_ of its mutual information with the other
+    - ``U_m``: a decoder that is given the other modalities' ``R_n`` and ``U_m`` of one
+      view reconstructs modality ``m`` in the other view (the standardised features of
+      tabular data; for time series, the summary of a frozen copy of the encoder at
+      initialisation, a fixed random-feature summary, and the input averaged in
+      ``n_tokens`` windows per channel), so ``U_m`` must take up everything the modality
+      holds beyond what the others share with it, and each ``R_n`` becomes a complete
+      code of what it shares with ``m`` (its private factors cannot help to predict
+      ``m``) [7]_. InfoNCE between the views of ``U_m``, its negatives weighted towards
+      trials whose other modalities' ``R_n`` resemble the anchor's (conditional InfoNCE
+      [6]_), joins it; a CLUB upper bound [4]_ of its mutual information with the other
       modalities' representations (the role NCE-CLUB plays in FactorCL [2]_) and a
       cross-correlation penalty against every ``R_n`` keep what is shared out of it.
     - ``S``: the products of every component of ``U_m`` with every component of

@@ -61,24 +61,36 @@ def cross_products(blocks):
 
 
 class _FrozenTarget(nn.Module):
-    """The representation ``H`` of a frozen copy of an encoder, standardised per batch.
+    """Reconstruction target of a time-series modality, fixed for the whole fit.
 
-    The reconstruction target of a time-series modality: a fixed random-feature summary
-    of the input (for EEG, log power of random spatial filters in the filter bank's
-    bands), which does not follow the trained encoder (reconstructing a moving target
-    could be met by collapsing it).
+    The summary of a frozen copy of the modality's encoder at initialisation (before
+    the layer that pools it into ``H``: a random-feature summary; for EEG, the maximum
+    and mean over time of the log power of random spatial filters in the filter bank's
+    bands), next to the input averaged in ``n_windows`` equal windows per channel (the
+    slow course of the trial, e.g. a haemodynamic response). A target that followed the
+    trained encoder could be met by collapsing it.
+
+    Notes
+    -----
+    Shapes: input ``(batch, channels, times)``, output ``(batch, summary_size +
+    channels * n_windows)``.
     """
 
-    def __init__(self, encoder):
+    def __init__(self, encoder, n_windows=0):
         super().__init__()
         self.encoder = copy.deepcopy(encoder).requires_grad_(False).eval()
+        self.n_windows = n_windows
 
     def train(self, mode=True):  # always in evaluation mode: no batch-norm statistics move
         return super().train(False)
 
     def forward(self, x):
         with torch.no_grad():
-            return self.encoder(x)[1]
+            h = self.encoder.encoder.encode(x)[1]
+            if not self.n_windows:
+                return h
+            pooled = F.adaptive_avg_pool1d(x, self.n_windows).flatten(1)
+            return torch.cat([h, pooled], dim=1)
 
 
 class PIDNetwork(nn.Module):
@@ -89,9 +101,10 @@ class PIDNetwork(nn.Module):
     trained apart) give shift-invariant representations ``H_m`` and ``G_m`` (a filter
     bank with log band power for EEG); a head maps ``H_m`` to the redundancy embedding
     ``R_m``, another maps ``G_m`` to the unique embedding ``U_m``. A decoder maps the
-    other modalities' ``R_n`` (held fixed) and ``U_m`` to a reconstruction target of the
-    modality: the standardised input for tabular data, the representation of a frozen
-    copy of the encoder at initialisation for time series (see :class:`PIDObjective`).
+    other modalities' ``R_n`` and ``U_m`` to a reconstruction target of the
+    modality: the standardised input for tabular data; for time series, the summary
+    of a frozen copy of the encoder at initialisation and the input averaged in
+    ``n_tokens`` windows per channel (see :class:`PIDObjective`).
     The synergy block is the cross-modal products of the unique blocks
     (:func:`cross_products`): it has no parameters of its own.
 
@@ -184,8 +197,12 @@ class PIDNetwork(nn.Module):
             n_u = n_components[f"U_{name}"]
             self.unique.append(_projection(d_model, n_u, norm="center"))
             tabular = len(shape) == 1
-            self.recon_targets.append(nn.Flatten() if tabular else _FrozenTarget(encoder))
-            n_target = int(shape[0]) if tabular else d_model
+            self.recon_targets.append(nn.Flatten() if tabular else _FrozenTarget(encoder, n_tokens))
+            n_target = (
+                int(shape[0])
+                if tabular
+                else (encoder.encoder.summary_size + n_tokens * int(shape[0]))
+            )
             self.decoders.append(
                 nn.Sequential(
                     nn.Linear(n_r * (len(shapes) - 1) + n_u, d_model),
@@ -242,8 +259,8 @@ class PIDNetwork(nn.Module):
                 out[f"T_{name}"] = targets[name]
                 out[f"A_{name}"] = self.predictors[name](_sphere(out[f"U_{name}"]))
         for i, name in enumerate(self.modalities):
-            # what the other modalities' redundancy heads (fixed) give, and U_m
-            shared = [_sphere(out[f"R_{n}"]).detach() for n in self.modalities if n != name]
+            # what the other modalities' redundancy embeddings give, and U_m
+            shared = [_sphere(out[f"R_{n}"]) for n in self.modalities if n != name]
             code = torch.cat([*shared, _sphere(out[f"U_{name}"])], dim=1)
             out[f"Yhat_{name}"] = self.decoders[i](code)
         if self.coupling is not None:
@@ -319,13 +336,14 @@ class PIDObjective(nn.Module):
 
     - ``redundant``: cross-modal InfoNCE between ``R_m`` of one view and ``R_n`` of the
       other, for every pair of modalities: only what both modalities carry aligns.
-    - ``reconstruction``: mean squared error of each modality's decoder, from ``[R_m,
-      U_m]`` of one view (``R_m`` held fixed), predicting the reconstruction target of the
-      other view, standardised over the batch (a denoising auto-encoder across views
-      [3]_). With ``R_m`` fixed by the cross-modal term, the error falls only as ``U_m``
-      takes up what the modality holds beyond the shared content: every private factor,
-      not only the few that tell trials apart most easily (which is all that a
-      contrastive term needs).
+    - ``reconstruction``: mean squared error of each modality's decoder, from the other
+      modalities' ``R_n`` and ``U_m`` of one view, predicting the reconstruction target of
+      modality ``m`` in the other view, standardised over the batch (a denoising
+      auto-encoder across views [3]_). What ``R_n`` can contribute is only what modality
+      ``n`` shares with ``m`` (its private factors do not predict ``m``), so the term
+      makes the redundancy embeddings a complete code of the shared content, and ``U_m``
+      takes up what ``m`` holds beyond it: every private factor, not only the few that
+      tell trials apart most easily (which is all that a contrastive term needs).
     - ``unique``: InfoNCE between ``U_m(a)`` and ``U_m(b)``, mean over modalities, with
       the negatives weighted towards trials whose other modalities' ``R_n`` resemble the
       anchor's (conditional InfoNCE, see :func:`skpid.losses.info_nce`): telling trials
