@@ -76,7 +76,7 @@ class _FrozenTarget(nn.Module):
     channels * n_windows)``.
     """
 
-    def __init__(self, encoder, n_windows=0):
+    def __init__(self, encoder, n_windows):
         super().__init__()
         self.encoder = copy.deepcopy(encoder).requires_grad_(False).eval()
         self.n_windows = n_windows
@@ -86,11 +86,9 @@ class _FrozenTarget(nn.Module):
 
     def forward(self, x):
         with torch.no_grad():
-            h = self.encoder.encoder.encode(x)[1]
-            if not self.n_windows:
-                return h
+            summary = self.encoder.encoder.encode(x)[1]
             pooled = F.adaptive_avg_pool1d(x, self.n_windows).flatten(1)
-            return torch.cat([h, pooled], dim=1)
+            return torch.cat([summary, pooled], dim=1)
 
 
 class PIDNetwork(nn.Module):
@@ -151,9 +149,9 @@ class PIDNetwork(nn.Module):
     ``targets`` (modality name to ``(batch, n_target_features)``), ``synergy_target``
     ``(batch, 1)`` and ``coupling_profile`` ``(batch, n_rows, n_lags)``. It returns a
     dict: ``H_<m>`` and ``G_<m>`` ``(batch, d_model)``, ``R_<m>`` ``(batch,
-    n_components["R"])``,
-    ``U_<m>`` ``(batch, n_components["U_<m>"])``, with the coupling head ``C`` ``(batch,
-    n_components["R"])`` and, with classes, ``logits`` ``(batch, n_classes)``. In
+    n_components["R"])``, ``U_<m>`` ``(batch, n_components["U_<m>"])``, with the
+    coupling head ``C`` ``(batch, n_components["R"])`` and, with classes, ``logits``
+    ``(batch, n_classes)``. In
     training also ``R_<m>_head`` and ``U_<m>_head``, the heads applied to the detached
     ``H_<m>`` and ``G_<m>`` (same values; the penalties of :class:`PIDObjective` use them
     so that they shape the heads, not the encoders). Always: ``Y_<m>`` and ``Yhat_<m>``,
