@@ -133,6 +133,13 @@ def test_pid_network_outputs_and_blocks():
     torch.testing.assert_close(blocks["S"][:, 0], u[0][:, 0] * u[1][:, 0])
     torch.testing.assert_close(blocks["S"][:, -1], u[1][:, -1] * u[2][:, -1])
     assert "logits" not in PIDNetwork(shapes, sizes, d_model=16, n_tokens=4)(**X)
+    # embed: the blocks' inputs without the reconstruction (what transform runs)
+    net.eval()
+    with torch.no_grad():
+        full, embedded = net(**X), net.embed(**X)
+    assert not any(k.startswith(("Y_", "Yhat_")) or k == "logits" for k in embedded)
+    for name, block in net.blocks(embedded).items():
+        torch.testing.assert_close(block, net.blocks(full)[name])
 
 
 def _burst(freq, channel, start, n=1, n_channels=6, n_times=1000, sfreq=100.0):

@@ -422,7 +422,7 @@ class PIDDecomposer(DeepDecomposer):
             profile = coupling_profile(prior, {m: x.cpu().numpy() for m, x in batch.items()})
             like = next(iter(batch.values()))
             batch = {**batch, SIDE_KEY: {"coupling_profile": torch.as_tensor(profile).to(like)}}
-        out = module(**batch)
+        out = module.embed(**batch)
         names = [f"R_{m}" for m in module.modalities] + [f"U_{m}" for m in module.modalities]
         names += ["C"] if "C" in out else []
         return torch.cat([F.normalize(out[n], dim=1) for n in names], dim=1)

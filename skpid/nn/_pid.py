@@ -155,7 +155,8 @@ class PIDNetwork(nn.Module):
     training also ``R_<m>_head`` and ``U_<m>_head``, the heads applied to the detached
     ``H_<m>`` and ``G_<m>`` (same values; the penalties of :class:`PIDObjective` use them
     so that they shape the heads, not the encoders). Always: ``Y_<m>`` and ``Yhat_<m>``,
-    the reconstruction target ``(batch, n_target)`` and the decoder's output; with targets,
+    the reconstruction target ``(batch, n_target)`` and the decoder's output (not from
+    :meth:`embed`, which gives the rest, for transforming new trials); with targets,
     ``T_<m>`` and ``A_<m>`` ``(batch, n_target_features)``; with the synergy target,
     ``T_synergy`` and ``A_synergy`` ``(batch, 1)``.
     """
@@ -238,6 +239,20 @@ class PIDNetwork(nn.Module):
         return sizes
 
     def forward(self, **X):
+        out = self.embed(**X)
+        for i, name in enumerate(self.modalities):
+            out[f"Y_{name}"] = self.recon_targets[i](X[name])
+            # what the other modalities' redundancy embeddings give, and U_m
+            shared = [_sphere(out[f"R_{n}"]) for n in self.modalities if n != name]
+            code = torch.cat([*shared, _sphere(out[f"U_{name}"])], dim=1)
+            out[f"Yhat_{name}"] = self.decoders[i](code)
+        if self.classifier is not None:
+            out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
+        return out
+
+    def embed(self, **X):
+        """:meth:`forward` without the reconstruction and the classifier (what
+        :meth:`blocks` needs: the embedding of new trials)."""
         side = X.get(SIDE_KEY, {})
         targets = side.get("targets", {})
         out = {}
@@ -252,15 +267,9 @@ class PIDNetwork(nn.Module):
                 # the heads alone, for the penalties that keep each block off the others
                 out[f"R_{name}_head"] = self.redundant[i](h.detach())
                 out[f"U_{name}_head"] = self.unique[i](g.detach())
-            out[f"Y_{name}"] = self.recon_targets[i](X[name])
             if name in self.targets and name in targets:
                 out[f"T_{name}"] = targets[name]
                 out[f"A_{name}"] = self.predictors[name](_sphere(out[f"U_{name}"]))
-        for i, name in enumerate(self.modalities):
-            # what the other modalities' redundancy embeddings give, and U_m
-            shared = [_sphere(out[f"R_{n}"]) for n in self.modalities if n != name]
-            code = torch.cat([*shared, _sphere(out[f"U_{name}"])], dim=1)
-            out[f"Yhat_{name}"] = self.decoders[i](code)
         if self.coupling is not None:
             if "coupling_profile" not in side:
                 raise ValueError(
@@ -274,12 +283,10 @@ class PIDNetwork(nn.Module):
             if "synergy_target" in side:
                 out["T_synergy"] = side["synergy_target"]
                 out["A_synergy"] = self.synergy_predictor(_sphere(out["C"]))
-        if self.classifier is not None:
-            out["logits"] = self.classifier(torch.cat(list(self.blocks(out).values()), dim=1))
         return out
 
     def blocks(self, out):
-        """The PID blocks from a ``forward`` output.
+        """The PID blocks from a ``forward`` or ``embed`` output.
 
         ``R`` is the mean of the normalised per-modality redundancy embeddings (they are
         aligned by the cross-modal loss); ``U_<m>`` are the normalised unique embeddings
