@@ -251,7 +251,7 @@ class PIDNetwork(nn.Module):
         return out
 
     def embed(self, **X):
-        """:meth:`forward` without the reconstruction and the classifier (what
+        """``forward`` without the reconstruction and the classifier (what
         :meth:`blocks` needs: the embedding of new trials)."""
         side = X.get(SIDE_KEY, {})
         targets = side.get("targets", {})
