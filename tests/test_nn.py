@@ -188,6 +188,10 @@ def test_pid_network_fuses_a_given_coupling_profile():
     other = net(**X, **{SIDE_KEY: {"coupling_profile": profile.flip(2)}})
     assert out["C"].shape == (7, 3) and not torch.allclose(out["C"], other["C"])
     torch.testing.assert_close(out["U_eeg"], other["U_eeg"])  # only the coupling head reads it
+    # and it reads nothing else: new signals with the same profile give the same C
+    moved = net(**{m: x + 1.0 for m, x in X.items()}, **{SIDE_KEY: {"coupling_profile": profile}})
+    assert not torch.allclose(moved["R_eeg"], out["R_eeg"])
+    torch.testing.assert_close(moved["C"], out["C"])
     delay = torch.randn(7, 1)
     side = {SIDE_KEY: {"coupling_profile": profile, "synergy_target": delay}}
     assert net(**X, **side)["A_synergy"].shape == (7, 1)

@@ -119,8 +119,8 @@ class PIDDecomposer(DeepDecomposer):
           Settings: ``modality``, ``method``, ``smooth`` (s).
         - ``"coupling_delay"``: a coupling head reads the neurovascular coupling profile
           (:func:`skpid.physiology.coupling_profile`: evidence for each delay between an
-          EEG event and the onset of a haemodynamic response) with the representations,
-          and predicts the coupling delay (:func:`skpid.physiology.coupling_delay`, the
+          EEG event and the onset of a haemodynamic response) and nothing else, and
+          predicts the coupling delay (:func:`skpid.physiology.coupling_delay`, the
           response's latency fitted per group of ``fit``); its ``n_components["R"]``
           outputs join ``S`` after the products. Assumes one event per trial, EEG and
           fNIRS epochs locked to the same trial onset (``tmin``), and a response of the

@@ -128,11 +128,11 @@ class PIDNetwork(nn.Module):
     coupling : tuple of int or None, default=None
         Shape ``(n_rows, n_lags)`` of a neurovascular coupling profile (see
         :func:`skpid.physiology.coupling_profile`): a coupling head (a perceptron of the
-        profile and the representations, of width ``n_components["R"]``) then gives the
-        block ``C``, and the side input ``coupling_profile`` is required. When the side
-        input ``synergy_target`` ``(batch, 1)`` is given (e.g. the coupling delay), a
-        linear prediction ``A_synergy`` of it from the normalised ``C`` is returned with
-        it as ``T_synergy``.
+        profile alone, of width ``n_components["R"]``) then gives the block ``C``, and the
+        side input ``coupling_profile`` is required. When the side input
+        ``synergy_target`` ``(batch, 1)`` is given (e.g. the coupling delay), a linear
+        prediction ``A_synergy`` of it from the normalised ``C`` is returned with it as
+        ``T_synergy``.
     kinds : dict of str to str or None, default=None
         Kind of each modality (``"eeg"``, ``"nirs"`` or None, see
         :func:`skpid._multimodal.modality_kind`); None decides from the names.
@@ -277,9 +277,9 @@ class PIDNetwork(nn.Module):
                     f"X[{SIDE_KEY!r}]['coupling_profile'] of shape "
                     f"(batch, {self.coupling[0]}, {self.coupling[1]})."
                 )
-            fused = self.coupling_mlp(side["coupling_profile"])
-            fused = fused + torch.stack([out[f"H_{m}"] for m in self.modalities]).mean(0)
-            out["C"] = self.coupling_head(fused)
+            # the profile alone: with the representations, the head also copies what
+            # both modalities share, which then reads as synergy across subjects
+            out["C"] = self.coupling_head(self.coupling_mlp(side["coupling_profile"]))
             if "synergy_target" in side:
                 out["T_synergy"] = side["synergy_target"]
                 out["A_synergy"] = self.synergy_predictor(_sphere(out["C"]))
