@@ -70,23 +70,35 @@ class _FrozenTarget(nn.Module):
     slow course of the trial, e.g. a haemodynamic response). A target that followed the
     trained encoder could be met by collapsing it.
 
+    Parameters
+    ----------
+    encoder : module
+        The modality's encoder (with ``encode(x) -> (tokens, summary)`` and
+        ``summary_size``); a frozen copy is kept.
+    n_channels, n_windows : int
+
+    Attributes
+    ----------
+    size : int
+        Width of the target, ``encoder.summary_size + n_channels * n_windows``.
+
     Notes
     -----
-    Shapes: input ``(batch, channels, times)``, output ``(batch, summary_size +
-    channels * n_windows)``.
+    Shapes: input ``(batch, n_channels, times)``, output ``(batch, size)``.
     """
 
-    def __init__(self, encoder, n_windows):
+    def __init__(self, encoder, n_channels, n_windows):
         super().__init__()
         self.encoder = copy.deepcopy(encoder).requires_grad_(False).eval()
         self.n_windows = n_windows
+        self.size = encoder.summary_size + n_channels * n_windows
 
     def train(self, mode=True):  # always in evaluation mode: no batch-norm statistics move
         return super().train(False)
 
     def forward(self, x):
         with torch.no_grad():
-            summary = self.encoder.encoder.encode(x)[1]
+            summary = self.encoder.encode(x)[1]
             pooled = F.adaptive_avg_pool1d(x, self.n_windows).flatten(1)
             return torch.cat([summary, pooled], dim=1)
 
@@ -196,12 +208,12 @@ class PIDNetwork(nn.Module):
             n_u = n_components[f"U_{name}"]
             self.unique.append(_projection(d_model, n_u, norm="center"))
             tabular = len(shape) == 1
-            self.recon_targets.append(nn.Flatten() if tabular else _FrozenTarget(encoder, n_tokens))
-            n_target = (
-                int(shape[0])
-                if tabular
-                else (encoder.encoder.summary_size + n_tokens * int(shape[0]))
-            )
+            if tabular:
+                target, n_target = nn.Flatten(), int(shape[0])
+            else:
+                target = _FrozenTarget(encoder.encoder, int(shape[0]), n_tokens)
+                n_target = target.size
+            self.recon_targets.append(target)
             self.decoders.append(
                 nn.Sequential(
                     nn.Linear(n_r * (len(shapes) - 1) + n_u, d_model),
