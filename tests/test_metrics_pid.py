@@ -52,7 +52,7 @@ def test_broja_known_decompositions(joint, expected):
     assert pid["R"] + pid["U1"] + pid["U2"] + pid["S"] == pytest.approx(pid["I12"])
 
 
-def test_broja_matches_or_beats_dit():
+def test_broja_matches_or_beats_dit(monkeypatch):
     """Same answer as dit on exact cases; on a random table a lower (better) minimum.
 
     BROJA's union information is a minimum over a convex set: a feasible Q with a lower
@@ -64,6 +64,10 @@ def test_broja_matches_or_beats_dit():
     """
     dit = pytest.importorskip("dit")
     from dit.pid import PID_BROJA
+
+    # dit runs its random starts in threads that share one optimiser object; under load
+    # (pytest -n 2 on 2 cores) their interleaving changes the answer (XOR: S = 0.79 for 1)
+    monkeypatch.setenv("DIT_OPT_JOBS", "1")
 
     rng = np.random.default_rng(0)
     tables = [(XOR, True), (AND, True), (rng.dirichlet(np.ones(12)).reshape(2, 3, 2), False)]
