@@ -340,8 +340,7 @@ def default_augmentations(name, ndim, kind="auto"):
     EEG gets no ``time_mask``: zeroing random samples adds broadband noise in
     proportion to the signal, which buries the weak high-frequency bands (beta, gamma)
     under the low-frequency power of 1/f background; the views would then disagree on
-    exactly the band content that the EEG blocks should keep. On the simulator this
-    took the unique-EEG recovery from about 0.1 to 0.6-0.7.
+    exactly the band content that the EEG blocks should keep.
     """
     if ndim == 2:
         return [("gaussian_noise", {"std": 0.1}), ("time_mask", {"max_fraction": 0.2})]

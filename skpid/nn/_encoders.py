@@ -228,9 +228,9 @@ class PolyphaseConv1d(nn.Conv1d):
     ``k = s * a + r`` splits the input into its ``s`` phases ``x[s * n + r]`` and the
     kernel into ``s`` sub-kernels ``w[s * a + r]``, and the strided convolution becomes a
     convolution of stride 1 over ``s`` times as many channels and ``ceil(k / s)`` taps.
-    The result is the same (same parameters, same output up to rounding); on CPU a grouped
-    convolution with a stride runs 2-3 times slower in PyTorch 2.x than this form (EEG
-    filter bank of :class:`FilterBankEncoder`, 16 x 8 filters of 49 taps at stride 4).
+    The result is the same (same parameters, same output up to rounding); on CPU,
+    PyTorch 2.x runs a grouped convolution with a stride (such as the filter bank of
+    :class:`FilterBankEncoder`) markedly slower than this form.
     Only zero padding and dilation 1 are supported.
 
     Notes
