@@ -66,7 +66,7 @@ def test_broja_matches_or_beats_dit(monkeypatch):
     from dit.pid import PID_BROJA
 
     # dit runs its random starts in threads that share one optimiser object; under load
-    # (pytest -n 2 on 2 cores) their interleaving changes the answer (XOR: S = 0.79 for 1)
+    # (pytest -n 2 on 2 cores) their interleaving changes the answer on the exact cases
     monkeypatch.setenv("DIT_OPT_JOBS", "1")
 
     rng = np.random.default_rng(0)
